@@ -1,1 +1,7 @@
-//! busplan facade
+//! busplan: plans chartered buses, special trains and charter flights that take migrant
+//! workers from their home counties to their employers, with regrouping at transfer hubs.
+//!
+//! This facade re-exports [`busplan_core`]; see its documentation for the pipeline.
+#![forbid(unsafe_code)]
+
+pub use busplan_core::*;

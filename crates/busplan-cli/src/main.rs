@@ -1,1 +1,253 @@
-fn main() {}
+//! The `busplan` command: parse arguments, read files, call the library, print and write.
+//!
+//! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
+//! failure (with `error: ...` on stderr).
+
+use anyhow::{Context, Result};
+use busplan_core::plan::{Plan, Status};
+use busplan_core::{check, parse_scenario, plan, Backend, Options, Scenario, Strategy};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "busplan", version, about = "Plans chartered buses from the home door to the factory gate, with regrouping at hubs.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Plan a scenario: print a summary and write the plan as JSON.
+    Plan {
+        /// Scenario file (JSON).
+        scenario: PathBuf,
+        /// Where to write the plan (JSON). Default: do not write.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Strategy.
+        #[arg(long, value_enum, default_value_t = StrategyArg::Fast)]
+        strategy: StrategyArg,
+        /// Backend for exact models and lower bounds.
+        #[arg(long, value_enum, default_value_t = BackendArg::Microlp)]
+        backend: BackendArg,
+        /// Time limit for the whole run, seconds.
+        #[arg(long, default_value_t = 30.0)]
+        time_limit: f64,
+        /// Relative MIP gap at which the exact strategy may stop.
+        #[arg(long, default_value_t = 1e-4)]
+        mip_gap: f64,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads (0 = all cores); the plan does not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Do not plan the direct-only baseline (no saving reported).
+        #[arg(long)]
+        no_direct: bool,
+        /// Print every bus, not only the summary.
+        #[arg(long)]
+        buses: bool,
+    },
+    /// Check a plan against its scenario, without the model.
+    Check {
+        /// Scenario file (JSON).
+        scenario: PathBuf,
+        /// Plan file (JSON).
+        plan: PathBuf,
+    },
+    /// Validate a scenario and list every problem.
+    Validate {
+        /// Scenario file (JSON).
+        scenario: Option<PathBuf>,
+        /// List every validation code instead.
+        #[arg(long)]
+        codes: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    Fast,
+    Exact,
+    Direct,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Microlp,
+    Highs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_scenario(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read scenario {}", path.display()))?;
+    parse_scenario(&text).with_context(|| format!("invalid scenario {}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Plan { scenario, output, strategy, backend, time_limit, mip_gap, seed, threads, no_direct, buses } => {
+            let s = read_scenario(&scenario)?;
+            let options = Options {
+                strategy: match strategy {
+                    StrategyArg::Fast => Strategy::Fast,
+                    StrategyArg::Exact => Strategy::Exact,
+                    StrategyArg::Direct => Strategy::Direct,
+                },
+                backend: match backend {
+                    BackendArg::Microlp => Backend::Microlp,
+                    BackendArg::Highs => Backend::Highs,
+                },
+                time_limit_s: time_limit,
+                mip_gap,
+                threads,
+                seed,
+                compare_direct: !no_direct,
+            };
+            let started = Instant::now();
+            let p = plan(&s, &options).context("planning failed")?;
+            let secs = started.elapsed().as_secs_f64();
+            let report = check(&s, &p);
+            if let Some(out) = &output {
+                let json = serde_json::to_string_pretty(&p)?;
+                std::fs::write(out, json + "\n").with_context(|| format!("cannot write plan {}", out.display()))?;
+            }
+            print_summary(&s, &p, secs, buses);
+            if let Some(out) = &output {
+                println!("plan written to {}", out.display());
+            }
+            if !report.is_ok() {
+                anyhow::bail!("the plan fails its own check (a bug, please report it):\n{report}");
+            }
+            Ok(u8::from(!p.unserved.is_empty()))
+        }
+        Command::Check { scenario, plan: plan_path } => {
+            let s = read_scenario(&scenario)?;
+            let text = std::fs::read_to_string(&plan_path).with_context(|| format!("cannot read plan {}", plan_path.display()))?;
+            let p: Plan = serde_json::from_str(&text).with_context(|| format!("plan {} is not a busplan plan", plan_path.display()))?;
+            let report = check(&s, &p);
+            println!("{report}");
+            Ok(u8::from(!report.is_ok()))
+        }
+        Command::Validate { scenario, codes } => {
+            if codes {
+                for (code, what) in busplan_core::validate::codes() {
+                    println!("{code}  {what}");
+                }
+                return Ok(0);
+            }
+            let path = scenario.context("give a scenario file, or --codes")?;
+            let s = read_scenario(&path)?;
+            println!(
+                "{}: valid ({} origins, {} hubs, {} destinations, {} services, {} workers)",
+                path.display(),
+                s.origins.len(),
+                s.hubs.len(),
+                s.destinations.len(),
+                s.services.len(),
+                s.total_workers()
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn hm(min: u32) -> String {
+    format!("{}:{:02}", min / 60, min % 60)
+}
+
+fn yuan(x: f64) -> String {
+    let whole = x.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if whole < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
+    let t = &p.totals;
+    println!("{}: {} of {} workers delivered", s.name, t.workers_delivered, t.workers);
+    let status = match p.status {
+        Status::Optimal => "optimal",
+        Status::Feasible => "feasible",
+        Status::TimeLimit => "time limit",
+    };
+    println!(
+        "status {status}: cost {} yuan, lower bound {}, gap {:.2} % (strategy {}, backend {}, {:.2} s)",
+        yuan(t.cost),
+        yuan(p.lower_bound),
+        p.gap * 100.0,
+        p.strategy,
+        p.backend,
+        secs
+    );
+    let by_type: Vec<String> = t.buses_by_type.iter().map(|(k, n)| format!("{k} x {n}")).collect();
+    println!(
+        "buses: {} ({}), {} bus-km, seat use {:.0} %, {} worker changes",
+        t.buses,
+        by_type.join(", "),
+        yuan(t.bus_km),
+        t.seat_utilisation * 100.0,
+        t.transfers
+    );
+    let b = &t.cost_breakdown;
+    println!(
+        "cost: buses {} fixed + {} km, worker time {}, changes {}, service seats {}, unserved {}",
+        yuan(b.bus_fixed),
+        yuan(b.bus_distance),
+        yuan(b.worker_time),
+        yuan(b.transfers),
+        yuan(b.service_seats),
+        yuan(b.unserved_penalty)
+    );
+    let mut line = format!("cost per worker {:.1} yuan; individual fares would be {}", t.cost_per_worker, yuan(t.individual_fares));
+    if let (Some(d), Some(sv)) = (t.direct_only_cost, t.saving_vs_direct) {
+        line += &format!("; direct-only plan {} (saving {})", yuan(d), yuan(sv));
+    }
+    println!("{line}");
+    for svc in &p.services {
+        let n: u32 = svc.passengers.iter().map(|x| x.count).sum();
+        println!("service {} {} {} -> {} {}: {n} workers", svc.id, hm(svc.departure_min), svc.from, svc.to, hm(svc.arrival_min));
+    }
+    for u in &p.unserved {
+        println!("UNSERVED {} from {} to {}{}: {:?}", u.count, u.origin, u.destination, if u.accessible { " (accessible)" } else { "" }, u.reason);
+    }
+    if buses {
+        for v in &p.vehicles {
+            let legs: Vec<String> = v
+                .legs
+                .iter()
+                .map(|l| {
+                    let n: u32 = l.passengers.iter().map(|x| x.count).sum();
+                    format!("{} {} -> {} {} ({n})", hm(l.depart_min), l.from, l.to, hm(l.arrive_min))
+                })
+                .collect();
+            println!("{} {}: {}", v.id, v.vehicle_type, legs.join(" | "));
+        }
+    } else {
+        println!("({} buses; --buses lists them)", p.vehicles.len());
+    }
+}

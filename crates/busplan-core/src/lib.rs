@@ -1,10 +1,149 @@
 //! busplan: plans chartered buses, special trains and charter flights that take workers from
 //! home to the factory gate, with regrouping at transfer hubs.
+//!
+//! The pipeline is scenario -> validation -> travel -> network -> model/solve -> plan ->
+//! check; [`plan`] runs it, [`check()`] re-verifies any plan without the model.
+//!
+//! ```
+//! use busplan_core::{plan, check, Options, Scenario};
+//! let json = r#"{
+//!   "name": "two villages",
+//!   "vehicle_types": [{"id": "coach", "seats": 40, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
+//!   "origins": [
+//!     {"id": "a", "lat": 41.80, "lon": 120.77, "workers": [{"to": "plant", "count": 30}], "fleet": {"coach": 2}},
+//!     {"id": "b", "lat": 41.57, "lon": 120.45, "workers": [{"to": "plant", "count": 25}], "fleet": {"coach": 2}}
+//!   ],
+//!   "destinations": [{"id": "plant", "lat": 39.05, "lon": 121.78, "deadline_min": 720}]
+//! }"#;
+//! let scenario: Scenario = busplan_core::parse_scenario(json).unwrap();
+//! let p = plan(&scenario, &Options::default()).unwrap();
+//! assert_eq!(p.totals.workers_delivered, 55);
+//! assert!(p.totals.cost >= p.lower_bound);
+//! assert!(check(&scenario, &p).is_ok());
+//! ```
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod extract;
+pub mod generate;
+pub mod mix;
+pub mod network;
 pub mod plan;
 pub mod scenario;
+pub mod solve;
 pub mod travel;
 pub mod validate;
+
+pub use check::{check, CheckReport, Violation};
+pub use plan::{Plan, Status};
+pub use scenario::Scenario;
+pub use solve::{Backend, Options, Strategy};
+pub use validate::{parse_scenario, validate, InvalidScenario, Issue};
+
+use network::Network;
+use solve::Outcome;
+use travel::TravelTable;
+
+/// Everything that can stop [`plan`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario is invalid (every issue is listed).
+    #[error(transparent)]
+    Invalid(#[from] InvalidScenario),
+    /// Distances could not be computed.
+    #[error(transparent)]
+    Travel(#[from] travel::TravelError),
+    /// The solver failed or the options are wrong.
+    #[error(transparent)]
+    Solve(#[from] solve::SolveError),
+    /// A solution could not be turned into buses.
+    #[error(transparent)]
+    Extract(#[from] extract::ExtractError),
+    /// The thread pool could not be built.
+    #[error("thread pool: {0}")]
+    Threads(String),
+}
+
+/// Plans a scenario: validates it, builds the network, solves with the options' strategy and
+/// backend, and extracts the plan. The plan is deterministic for a scenario, options and seed
+/// whatever the number of threads (unless the time limit stops a search).
+pub fn plan(scenario: &Scenario, options: &Options) -> Result<Plan, Error> {
+    validate(scenario)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))?;
+    pool.install(|| plan_validated(scenario, options))
+}
+
+fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
+    let travel = TravelTable::new(s)?;
+    let net = Network::new(s, &travel);
+    let (parts, solved) = solve_and_extract(s, &travel, &net, opts)?;
+    let mut chosen = parts;
+    let mut outcome = solved.outcome;
+    // The direct-only plan is the baseline of the saving, and a candidate: a plan with hubs
+    // that waits longer at a hub than the model priced may cost more than it.
+    let direct_only_cost = if opts.compare_direct && opts.strategy != Strategy::Direct {
+        let direct_opts = Options { strategy: Strategy::Direct, ..opts.clone() };
+        let (direct, _) = solve_and_extract(s, &travel, &net, &direct_opts)?;
+        let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
+        let direct_cost = cost(&direct);
+        if direct_cost < cost(&chosen) - 1e-6 {
+            chosen = direct;
+            if outcome == Outcome::Optimal {
+                outcome = Outcome::Feasible;
+            }
+        }
+        Some(direct_cost)
+    } else {
+        None
+    };
+    let totals = plan::totals(s, &chosen.vehicles, &chosen.services, &chosen.unserved, direct_only_cost);
+    let lower_bound = round2(solved.lower_bound.min(totals.cost).max(0.0));
+    let gap = if totals.cost > 0.0 { ((totals.cost - lower_bound) / totals.cost).clamp(0.0, 1.0) } else { 0.0 };
+    let status = match outcome {
+        Outcome::Optimal => Status::Optimal,
+        Outcome::Feasible => Status::Feasible,
+        Outcome::TimeLimit => Status::TimeLimit,
+    };
+    Ok(Plan {
+        scenario: s.name.clone(),
+        status,
+        strategy: opts.strategy.name().to_string(),
+        backend: opts.backend.name().to_string(),
+        seed: opts.seed,
+        lower_bound,
+        gap,
+        totals,
+        vehicles: chosen.vehicles,
+        services: chosen.services,
+        unserved: chosen.unserved,
+    })
+}
+
+fn solve_and_extract(
+    s: &Scenario,
+    travel: &TravelTable,
+    net: &Network,
+    opts: &Options,
+) -> Result<(extract::Extracted, solve::Solved), Error> {
+    let solved = solve::solve(s, net, opts)?;
+    match extract::extract(s, travel, net, &solved.alloc) {
+        Ok(p) => Ok((p, solved)),
+        Err(e) if opts.strategy == Strategy::Exact => {
+            // A solver's tolerances may leave a solution that cannot be loaded: fall back to
+            // the heuristic, keeping the exact run's lower bound.
+            let fallback = solve::solve(s, net, &Options { strategy: Strategy::Fast, ..opts.clone() })?;
+            let parts = extract::extract(s, travel, net, &fallback.alloc).map_err(|_| e)?;
+            let lower_bound = solved.lower_bound.max(fallback.lower_bound);
+            Ok((parts, solve::Solved { lower_bound, outcome: Outcome::Feasible, ..fallback }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).floor() / 100.0
+}

@@ -233,3 +233,62 @@ pub struct Plan {
     /// Workers not carried, with the reason.
     pub unserved: Vec<Unserved>,
 }
+
+/// Computes the totals of a plan from its vehicles, services and unserved workers (the
+/// scenario gives prices and ready times). `direct_only_cost` is carried through.
+pub fn totals(
+    s: &crate::scenario::Scenario,
+    vehicles: &[Vehicle],
+    services: &[ServiceLoad],
+    unserved: &[Unserved],
+    direct_only_cost: Option<f64>,
+) -> Totals {
+    let w = &s.objective;
+    let ready: BTreeMap<&str, u32> = s.origins.iter().map(|o| (o.id.as_str(), o.ready_min)).collect();
+    let mut t = Totals { workers: s.total_workers(), direct_only_cost, ..Totals::default() };
+    let mut seat_km = 0.0;
+    let mut pax_km = 0.0;
+    let mut worker_min = 0.0;
+    let mut transfers = 0u64;
+    for veh in vehicles {
+        let Some(vt) = s.vehicle_types.iter().find(|v| v.id == veh.vehicle_type) else { continue };
+        t.buses += 1;
+        *t.buses_by_type.entry(veh.vehicle_type.clone()).or_default() += 1;
+        t.cost_breakdown.bus_fixed += vt.fixed_cost_yuan;
+        for leg in &veh.legs {
+            t.bus_km += leg.km;
+            t.cost_breakdown.bus_distance += leg.km * vt.cost_per_km_yuan;
+            let on: u32 = leg.passengers.iter().map(|p| p.count).sum();
+            pax_km += f64::from(on) * leg.km;
+            seat_km += f64::from(vt.capped_seats()) * leg.km;
+            transfers += leg.boarded.iter().map(|m| u64::from(m.pax.count)).sum::<u64>();
+            for p in leg.passengers.iter().filter(|p| p.destination == leg.to) {
+                t.workers_delivered += u64::from(p.count);
+                let r = ready.get(p.origin.as_str()).copied().unwrap_or(0);
+                worker_min += f64::from(p.count) * f64::from(leg.arrive_min.saturating_sub(r));
+            }
+        }
+    }
+    for svc in services {
+        let price = s.services.iter().find(|x| x.id == svc.id).map_or(0.0, |x| x.cost_per_seat_yuan);
+        let on: u32 = svc.passengers.iter().map(|p| p.count).sum();
+        t.cost_breakdown.service_seats += f64::from(on) * price;
+        transfers += svc.boarded.iter().map(|m| u64::from(m.pax.count)).sum::<u64>();
+    }
+    t.workers_unserved = unserved.iter().map(|u| u64::from(u.count)).sum();
+    t.transfers = transfers;
+    t.cost_breakdown.worker_time = worker_min * w.worker_minute_yuan;
+    t.cost_breakdown.transfers = transfers as f64 * w.transfer_penalty_yuan;
+    t.cost_breakdown.unserved_penalty = t.workers_unserved as f64 * w.unserved_penalty_yuan;
+    t.cost = t.cost_breakdown.total();
+    t.worker_hours = worker_min / 60.0;
+    t.seat_utilisation = if seat_km > 0.0 { pax_km / seat_km } else { 0.0 };
+    t.cost_per_worker = if t.workers_delivered > 0 {
+        (t.cost - t.cost_breakdown.unserved_penalty) / t.workers_delivered as f64
+    } else {
+        0.0
+    };
+    t.saving_vs_direct = direct_only_cost.map(|d| d - t.cost);
+    t.individual_fares = t.workers_delivered as f64 * w.individual_fare_yuan;
+    t
+}

@@ -1,0 +1,153 @@
+//! The cheapest mix of buses that carries a given load on one leg.
+//!
+//! `g(F, A) = min sum_i c_i n_i  s.t.  sum_i C_i n_i >= F,  sum_i A_i n_i >= A,  0 <= n_i <= m_i`
+//! integer, over options `i` (a bus type from one source, with capacity `C_i`, accessible
+//! seats `A_i`, cost `c_i` and availability `m_i`). A dynamic programme over covered seats
+//! `(f, a)`, `f <= F`, `a <= A`, one layer per option: `O(I F A m)`. Loads above
+//! [`DIRECT_LIMIT`] are first filled with whole buses of the option with the lowest cost per
+//! seat, which leaves the DP a remainder of bounded size (exact whenever the best option's
+//! buses are cheapest per seat for every large load, near-exact otherwise).
+
+/// One way to add buses to a leg.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixOption {
+    /// Seats per bus (capped).
+    pub cap: u32,
+    /// Accessible seats per bus (capped).
+    pub acc: u32,
+    /// Cost per bus.
+    pub cost: f64,
+    /// Buses available.
+    pub max: u32,
+}
+
+/// Loads up to this size go to the DP whole.
+pub const DIRECT_LIMIT: u32 = 400;
+
+/// Cheapest counts per option covering `need` seats of which `need_acc` accessible, or `None`
+/// if the options cannot cover it.
+pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64, Vec<u32>)> {
+    let mut counts = vec![0u32; opts.len()];
+    if need == 0 && need_acc == 0 {
+        return Some((0.0, counts));
+    }
+    let mut limits: Vec<u32> = opts.iter().map(|o| if o.cap == 0 { 0 } else { o.max }).collect();
+    let (mut need, mut need_acc) = (need, need_acc);
+    let mut pre_cost = 0.0;
+    if need > DIRECT_LIMIT {
+        // Pre-fill with the option of least cost per seat.
+        let best = (0..opts.len())
+            .filter(|&i| limits[i] > 0)
+            .min_by(|&a, &b| (opts[a].cost / f64::from(opts[a].cap)).total_cmp(&(opts[b].cost / f64::from(opts[b].cap))).then(a.cmp(&b)))?;
+        let n = ((need - DIRECT_LIMIT) / opts[best].cap).min(limits[best]);
+        counts[best] += n;
+        limits[best] -= n;
+        pre_cost += f64::from(n) * opts[best].cost;
+        need -= n * opts[best].cap;
+        need_acc = need_acc.saturating_sub(n * opts[best].acc);
+    }
+    let fa = (need as usize + 1) * (need_acc as usize + 1);
+    let width = need_acc as usize + 1;
+    let idx = |f: u32, a: u32| f as usize * width + a as usize;
+    let mut dp = vec![f64::INFINITY; fa];
+    dp[0] = 0.0;
+    let mut choice: Vec<Vec<u32>> = Vec::with_capacity(opts.len());
+    for (i, o) in opts.iter().enumerate() {
+        let mut next = dp.clone();
+        let mut pick = vec![0u32; fa];
+        let useful = if o.cap == 0 { 0 } else { need.div_ceil(o.cap).max(if o.acc > 0 { need_acc.div_ceil(o.acc) } else { 0 }) };
+        let m = limits[i].min(useful);
+        if m > 0 {
+            for f in 0..=need {
+                for a in 0..=need_acc {
+                    let mut best = next[idx(f, a)];
+                    let mut best_c = 0;
+                    for c in 1..=m {
+                        let pf = f.saturating_sub(c * o.cap);
+                        let pa = a.saturating_sub(c * o.acc);
+                        let v = dp[idx(pf, pa)] + f64::from(c) * o.cost;
+                        if v < best - 1e-9 {
+                            best = v;
+                            best_c = c;
+                        }
+                        if pf == 0 && pa == 0 {
+                            break;
+                        }
+                    }
+                    next[idx(f, a)] = best;
+                    pick[idx(f, a)] = best_c;
+                }
+            }
+        }
+        choice.push(pick);
+        dp = next;
+    }
+    let total = dp[idx(need, need_acc)];
+    if !total.is_finite() {
+        return None;
+    }
+    let (mut f, mut a) = (need, need_acc);
+    for i in (0..opts.len()).rev() {
+        let c = choice[i][idx(f, a)];
+        counts[i] += c;
+        f = f.saturating_sub(c * opts[i].cap);
+        a = a.saturating_sub(c * opts[i].acc);
+    }
+    Some((pre_cost + total, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opt(cap: u32, acc: u32, cost: f64, max: u32) -> MixOption {
+        MixOption { cap, acc, cost, max }
+    }
+
+    fn brute(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<f64> {
+        fn rec(i: usize, need: u32, acc: u32, opts: &[MixOption]) -> Option<f64> {
+            if i == opts.len() {
+                return (need == 0 && acc == 0).then_some(0.0);
+            }
+            let mut best: Option<f64> = None;
+            for c in 0..=opts[i].max.min(30) {
+                let r = rec(i + 1, need.saturating_sub(c * opts[i].cap), acc.saturating_sub(c * opts[i].acc), opts)
+                    .map(|v| v + f64::from(c) * opts[i].cost);
+                if let Some(v) = r {
+                    best = Some(best.map_or(v, |b: f64| b.min(v)));
+                }
+            }
+            best
+        }
+        rec(0, need, need_acc, opts)
+    }
+
+    #[test]
+    fn mix_matches_brute_force() {
+        let opts = [opt(39, 0, 3000.0, 4), opt(33, 2, 2700.0, 3), opt(24, 0, 1800.0, 5)];
+        for need in [0, 1, 24, 25, 33, 39, 40, 66, 72, 100, 150, 200] {
+            for need_acc in [0, 1, 3] {
+                let got = cheapest_mix(need, need_acc, &opts).map(|(c, n)| {
+                    let seats: u32 = n.iter().zip(&opts).map(|(n, o)| n * o.cap).sum();
+                    let acc: u32 = n.iter().zip(&opts).map(|(n, o)| n * o.acc).sum();
+                    assert!(seats >= need && acc >= need_acc);
+                    c
+                });
+                assert_eq!(got, brute(need, need_acc, &opts), "need {need} acc {need_acc}");
+            }
+        }
+    }
+
+    #[test]
+    fn large_loads_are_covered() {
+        let opts = [opt(39, 0, 3000.0, 1000), opt(24, 0, 1800.0, 1000)];
+        let (_, n) = cheapest_mix(15_000, 0, &opts).unwrap();
+        assert!(n[0] * 39 + n[1] * 24 >= 15_000);
+    }
+
+    #[test]
+    fn uncoverable_is_none() {
+        assert!(cheapest_mix(100, 0, &[opt(39, 0, 1.0, 2)]).is_none());
+        assert!(cheapest_mix(10, 1, &[opt(39, 0, 1.0, 2)]).is_none());
+    }
+}

@@ -1,0 +1,287 @@
+//! Network: commodities, bus legs and the feasible paths of every commodity.
+//!
+//! Takes: a validated [`Scenario`] and its [`TravelTable`]. Gives: [`Network`].
+//!
+//! A commodity `k` is the set of workers with one origin `o_k`, one destination `d_k` and one
+//! class (accessible or not); `q_k` is its size. Its paths `P_k` are, within the deadline of
+//! `d_k`, the rule `max_transfers` and the rule `max_ride_min`:
+//! - direct: bus `o -> d` (0 changes);
+//! - via a hub: bus `o -> h`, regroup, bus `h -> d` (1 change);
+//! - by a service: bus `o -> h1`, service `s: h1 -> h2`, bus `h2 -> d` (2 changes).
+//!
+//! Times are conservative: a path is kept only if it meets its deadline at the speed of the
+//! slowest vehicle type (`slow`), so every mix of buses the model chooses is on time. The
+//! worker-time cost of a path uses the fastest type and no waiting (`fast`), a lower estimate
+//! of what the timetable will show, so the model's objective never overstates a plan's cost.
+//!
+//! The sites, legs and services form a petgraph [`DiGraph`]; paths are enumerated over its
+//! edges (at most two bus legs and one service), `O(K (H + S))` for `K` commodities, `H` hubs
+//! and `S` services.
+
+use crate::scenario::Scenario;
+use crate::travel::TravelTable;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use std::collections::BTreeMap;
+
+/// A site of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Site {
+    /// Index into `scenario.origins`.
+    Origin(usize),
+    /// Index into `scenario.hubs`.
+    Hub(usize),
+    /// Index into `scenario.destinations`.
+    Dest(usize),
+}
+
+/// Workers with one origin, destination and class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commodity {
+    /// Origin index.
+    pub origin: usize,
+    /// Destination index.
+    pub dest: usize,
+    /// Needs accessible vehicles.
+    pub accessible: bool,
+    /// Number of workers `q_k`.
+    pub count: u32,
+}
+
+/// A bus leg between two sites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusLeg {
+    /// Start site.
+    pub from: Site,
+    /// End site.
+    pub to: Site,
+    /// Road km.
+    pub km: f64,
+    /// Minutes at the slowest type's speed (conservative).
+    pub slow_min: u32,
+    /// Minutes at the fastest type's speed.
+    pub fast_min: u32,
+}
+
+/// A feasible path of a commodity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// Commodity index.
+    pub commodity: usize,
+    /// Bus legs in order (1 or 2).
+    pub legs: Vec<usize>,
+    /// The service used between the two bus legs, if any.
+    pub service: Option<usize>,
+    /// Changes of vehicle.
+    pub changes: u32,
+    /// Lower estimate of minutes from the origin's ready time to arrival.
+    pub fast_min: u32,
+    /// Cost per worker of this path besides buses: time, changes and seats (yuan).
+    pub unit_cost: f64,
+}
+
+/// The network of a scenario.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Commodities in a fixed order (origin, destination, class).
+    pub commodities: Vec<Commodity>,
+    /// Bus legs, in order of first use.
+    pub legs: Vec<BusLeg>,
+    /// All paths; `paths_of[k]` lists those of commodity `k`.
+    pub paths: Vec<Path>,
+    /// Paths of each commodity, cheapest estimate first.
+    pub paths_of: Vec<Vec<usize>>,
+    /// Capped seats per vehicle type.
+    pub cap: Vec<u32>,
+    /// Capped accessible seats per vehicle type.
+    pub acc_cap: Vec<u32>,
+    /// Conservative arrival minute at the end of each leg that starts at an origin
+    /// (`ready + slow_min`); for other legs the latest arrival at its start hub that still
+    /// lets a bus make the deadline at the end (`deadline - slow_min - transfer`).
+    pub leg_time: Vec<i64>,
+    /// The graph of sites (nodes) and legs and services (edges), for inspection.
+    pub graph: DiGraph<Site, Edge>,
+}
+
+/// An edge of the network graph.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Edge {
+    /// A bus leg (index into `legs`).
+    Bus(usize),
+    /// A scheduled service (index into `scenario.services`).
+    Service(usize),
+}
+
+impl Network {
+    /// Builds commodities, legs and paths.
+    pub fn new(s: &Scenario, travel: &TravelTable) -> Network {
+        let speeds: Vec<f64> = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
+        let slow = speeds.iter().copied().fold(f64::INFINITY, f64::min);
+        let fast = speeds.iter().copied().fold(0.0, f64::max);
+        let cap: Vec<u32> = s.vehicle_types.iter().map(|v| v.capped_seats()).collect();
+        let acc_cap: Vec<u32> = s.vehicle_types.iter().map(|v| v.capped_accessible_seats()).collect();
+        let any_acc_type = acc_cap.iter().any(|&a| a > 0);
+
+        // Commodities, aggregated by (origin, destination, class) in a fixed order.
+        let dest_index: BTreeMap<&str, usize> =
+            s.destinations.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
+        let mut agg: BTreeMap<(usize, usize, bool), u32> = BTreeMap::new();
+        for (o, origin) in s.origins.iter().enumerate() {
+            for g in &origin.workers {
+                if let Some(&d) = dest_index.get(g.to.as_str()) {
+                    *agg.entry((o, d, g.accessible())).or_default() += g.count;
+                }
+            }
+        }
+        let commodities: Vec<Commodity> = agg
+            .into_iter()
+            .filter(|&(_, c)| c > 0)
+            .map(|((origin, dest, accessible), count)| Commodity { origin, dest, accessible, count })
+            .collect();
+
+        let id = |site: Site| -> &str {
+            match site {
+                Site::Origin(i) => &s.origins[i].id,
+                Site::Hub(i) => &s.hubs[i].id,
+                Site::Dest(i) => &s.destinations[i].id,
+            }
+        };
+        let mut graph = DiGraph::new();
+        let mut node: BTreeMap<Site, NodeIndex> = BTreeMap::new();
+        let all_sites = (0..s.origins.len())
+            .map(Site::Origin)
+            .chain((0..s.hubs.len()).map(Site::Hub))
+            .chain((0..s.destinations.len()).map(Site::Dest));
+        for site in all_sites {
+            node.insert(site, graph.add_node(site));
+        }
+        // Every bus leg that could be driven, with its times; services as edges.
+        let mut legs = Vec::new();
+        let mut leg_of: BTreeMap<(Site, Site), usize> = BTreeMap::new();
+        let mut add_leg = |from: Site, to: Site, graph: &mut DiGraph<Site, Edge>| {
+            let (Some(km), Some(slow_min), Some(fast_min)) = (
+                travel.km(id(from), id(to)),
+                travel.minutes(id(from), id(to), slow),
+                travel.minutes(id(from), id(to), fast),
+            ) else {
+                return;
+            };
+            leg_of.insert((from, to), legs.len());
+            graph.add_edge(node[&from], node[&to], Edge::Bus(legs.len()));
+            legs.push(BusLeg { from, to, km, slow_min, fast_min });
+        };
+        for o in 0..s.origins.len() {
+            for d in 0..s.destinations.len() {
+                add_leg(Site::Origin(o), Site::Dest(d), &mut graph);
+            }
+            for h in 0..s.hubs.len() {
+                add_leg(Site::Origin(o), Site::Hub(h), &mut graph);
+            }
+        }
+        for h in 0..s.hubs.len() {
+            for d in 0..s.destinations.len() {
+                add_leg(Site::Hub(h), Site::Dest(d), &mut graph);
+            }
+        }
+        let hub_index: BTreeMap<&str, usize> =
+            s.hubs.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+        for (si, svc) in s.services.iter().enumerate() {
+            if let (Some(&a), Some(&b)) = (hub_index.get(svc.from.as_str()), hub_index.get(svc.to.as_str())) {
+                graph.add_edge(node[&Site::Hub(a)], node[&Site::Hub(b)], Edge::Service(si));
+            }
+        }
+
+        let w = &s.objective;
+        let max_ride = s.rules.max_ride_min.map_or(i64::MAX, i64::from);
+        let mut paths = Vec::new();
+        let mut paths_of = vec![Vec::new(); commodities.len()];
+        for (k, c) in commodities.iter().enumerate() {
+            if c.accessible && !any_acc_type {
+                continue;
+            }
+            let ready = i64::from(s.origins[c.origin].ready_min);
+            let deadline = i64::from(s.destinations[c.dest].deadline_min);
+            let on_time = |arrive_slow: i64| arrive_slow <= deadline && arrive_slow - ready <= max_ride;
+            let o_node = node[&Site::Origin(c.origin)];
+            let target = Site::Dest(c.dest);
+            let mut push = |legs_p: Vec<usize>, service: Option<usize>, changes: u32, fast_min: i64, seat: f64| {
+                let unit_cost = w.worker_minute_yuan * fast_min as f64
+                    + w.transfer_penalty_yuan * f64::from(changes)
+                    + seat;
+                paths_of[k].push(paths.len());
+                paths.push(Path { commodity: k, legs: legs_p, service, changes, fast_min: fast_min as u32, unit_cost });
+            };
+            for e1 in graph.edges(o_node) {
+                let Edge::Bus(l1) = *e1.weight() else { continue };
+                let leg1 = &legs[l1];
+                if leg1.to == target {
+                    let arrive = ready + i64::from(leg1.slow_min);
+                    if on_time(arrive) {
+                        push(vec![l1], None, 0, i64::from(leg1.fast_min), 0.0);
+                    }
+                    continue;
+                }
+                let Site::Hub(h) = leg1.to else { continue };
+                let t_h = i64::from(s.hubs[h].transfer_min);
+                let at_hub_slow = ready + i64::from(leg1.slow_min);
+                for e2 in graph.edges(e1.target()) {
+                    match *e2.weight() {
+                        Edge::Bus(l2) if legs[l2].to == target && s.rules.max_transfers >= 1 => {
+                            let arrive = at_hub_slow + t_h + i64::from(legs[l2].slow_min);
+                            if on_time(arrive) {
+                                let fast_min = i64::from(leg1.fast_min) + t_h + i64::from(legs[l2].fast_min);
+                                push(vec![l1, l2], None, 1, fast_min, 0.0);
+                            }
+                        }
+                        Edge::Service(si) if s.rules.max_transfers >= 2 => {
+                            let svc = &s.services[si];
+                            if c.accessible && !svc.accessible {
+                                continue;
+                            }
+                            if at_hub_slow + t_h > i64::from(svc.departure_min) {
+                                continue;
+                            }
+                            let Site::Hub(h2) = graph[e2.target()] else { continue };
+                            let t_h2 = i64::from(s.hubs[h2].transfer_min);
+                            let Some(&l3) = leg_of.get(&(Site::Hub(h2), target)) else { continue };
+                            let arrive = i64::from(svc.arrival_min) + t_h2 + i64::from(legs[l3].slow_min);
+                            if on_time(arrive) {
+                                let fast_min = i64::from(svc.arrival_min) + t_h2 + i64::from(legs[l3].fast_min) - ready;
+                                push(vec![l1, l3], Some(si), 2, fast_min, svc.cost_per_seat_yuan);
+                            }
+                        }
+                        Edge::Bus(_) | Edge::Service(_) => {}
+                    }
+                }
+            }
+            paths_of[k].sort_by(|&a, &b| {
+                paths[a].unit_cost.total_cmp(&paths[b].unit_cost).then(paths[a].legs.cmp(&paths[b].legs)).then(paths[a].service.cmp(&paths[b].service))
+            });
+        }
+
+        let leg_time = legs
+            .iter()
+            .map(|l| match (l.from, l.to) {
+                (Site::Origin(o), _) => i64::from(s.origins[o].ready_min) + i64::from(l.slow_min),
+                (Site::Hub(h), Site::Dest(d)) => {
+                    i64::from(s.destinations[d].deadline_min) - i64::from(l.slow_min) - i64::from(s.hubs[h].transfer_min)
+                }
+                _ => 0,
+            })
+            .collect();
+        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, graph }
+    }
+
+    /// Legs a path drives on that start at an origin and end at a hub (its feeder leg).
+    pub fn is_origin_leg(&self, leg: usize) -> bool {
+        matches!(self.legs[leg].from, Site::Origin(_))
+    }
+
+    /// Fixed cost of a bus of type `v` on leg `a` when it is the bus's first leg, plus its
+    /// km cost: the model's coefficient of `y_av`.
+    pub fn leg_cost(&self, s: &Scenario, leg: usize, v: usize) -> f64 {
+        let t = &s.vehicle_types[v];
+        let fixed = if self.is_origin_leg(leg) { t.fixed_cost_yuan } else { 0.0 };
+        fixed + t.cost_per_km_yuan * self.legs[leg].km
+    }
+}

@@ -1,0 +1,329 @@
+//! Solve: strategies and backends that turn a [`Network`] into an [`Allocation`] with a
+//! lower bound.
+//!
+//! Takes: a validated scenario, its network and [`Options`]. Gives: [`Solved`].
+//!
+//! Strategies:
+//! - `fast` (default): the heuristic of [`heuristic`] over every path, with the LP relaxation
+//!   of [`model`] (linking cuts included) as the lower bound;
+//! - `exact`: the MIP of [`model`] on the chosen backend, warm-started from `fast`, with the
+//!   time limit and MIP gap of the options; if the backend returns nothing better, the warm
+//!   start is kept;
+//! - `direct`: the heuristic restricted to direct buses, the baseline for savings.
+//!
+//! Backends: `microlp` (pure Rust, always there) and `highs` (feature `highs`). The backend
+//! solves the exact models and the LP bounds; it is never picked silently.
+
+pub mod heuristic;
+pub mod model;
+
+use crate::network::Network;
+use crate::scenario::Scenario;
+use good_lp::{ResolutionError, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithMipGap, WithTimeLimit};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Flows, buses and unserved workers: a solution of the allocation model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allocation {
+    /// `x_p` per path.
+    pub flow: Vec<u32>,
+    /// `u_k` per commodity.
+    pub unserved: Vec<u32>,
+    /// `y_av` per leg and vehicle type.
+    pub buses: Vec<Vec<u32>>,
+    /// `z_hv` per hub and vehicle type.
+    pub based: Vec<Vec<u32>>,
+}
+
+/// A planning strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Heuristic with exact leg costs and an LP lower bound.
+    #[default]
+    Fast,
+    /// The MIP on the backend, warm-started from `fast`.
+    Exact,
+    /// The best plan found without hubs or services.
+    Direct,
+}
+
+impl Strategy {
+    /// Name as written in plans and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Fast => "fast",
+            Strategy::Exact => "exact",
+            Strategy::Direct => "direct",
+        }
+    }
+}
+
+/// A solver backend for exact models and LP bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// microlp, pure Rust.
+    #[default]
+    Microlp,
+    /// HiGHS (needs the `highs` feature).
+    Highs,
+}
+
+impl Backend {
+    /// Name as written in plans and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Microlp => "microlp",
+            Backend::Highs => "highs",
+        }
+    }
+    /// Whether this build has the backend.
+    pub fn available(self) -> bool {
+        match self {
+            Backend::Microlp => true,
+            Backend::Highs => cfg!(feature = "highs"),
+        }
+    }
+}
+
+/// Options of a planning run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// Strategy.
+    pub strategy: Strategy,
+    /// Backend for exact models and bounds.
+    pub backend: Backend,
+    /// Wall-clock limit for the whole run, seconds.
+    pub time_limit_s: f64,
+    /// Relative MIP gap at which an exact solve may stop.
+    pub mip_gap: f64,
+    /// Worker threads (0 = all cores). The plan does not depend on it.
+    pub threads: usize,
+    /// Random seed (recorded in the plan; strategies that sample use it).
+    pub seed: u64,
+    /// Also plan without hubs to report the saving.
+    pub compare_direct: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strategy: Strategy::Fast,
+            backend: Backend::Microlp,
+            time_limit_s: 30.0,
+            mip_gap: 1e-4,
+            threads: 0,
+            seed: 0,
+            compare_direct: true,
+        }
+    }
+}
+
+/// Errors of the solve stage.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SolveError {
+    /// The backend is not in this build.
+    #[error("backend \"{0}\" is not in this build; rebuild with `--features highs`")]
+    BackendMissing(&'static str),
+    /// The backend failed on a model it should solve.
+    #[error("the {backend} backend failed: {message}")]
+    Backend {
+        /// Backend name.
+        backend: &'static str,
+        /// What it said.
+        message: String,
+    },
+    /// Options out of range.
+    #[error("invalid option: {0}")]
+    Options(String),
+}
+
+/// How the search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The allocation model was solved to proven optimality (within the MIP gap).
+    Optimal,
+    /// A feasible allocation, no proof.
+    Feasible,
+    /// The time limit stopped the search.
+    TimeLimit,
+}
+
+/// The result of a solve.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    /// The allocation.
+    pub alloc: Allocation,
+    /// A lower bound on the model's optimum.
+    pub lower_bound: f64,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Model cost of an allocation: the objective of [`model`].
+pub fn model_cost(s: &Scenario, net: &Network, a: &Allocation) -> f64 {
+    let mut c = 0.0;
+    for (leg, row) in a.buses.iter().enumerate() {
+        for (v, &n) in row.iter().enumerate() {
+            c += f64::from(n) * net.leg_cost(s, leg, v);
+        }
+    }
+    for row in &a.based {
+        for (v, &n) in row.iter().enumerate() {
+            c += f64::from(n) * s.vehicle_types[v].fixed_cost_yuan;
+        }
+    }
+    for (p, &f) in a.flow.iter().enumerate() {
+        c += f64::from(f) * net.paths[p].unit_cost;
+    }
+    c + a.unserved.iter().map(|&u| f64::from(u)).sum::<f64>() * s.objective.unserved_penalty_yuan
+}
+
+/// Runs the strategy of `opts`.
+pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, SolveError> {
+    if !opts.backend.available() {
+        return Err(SolveError::BackendMissing(opts.backend.name()));
+    }
+    if !(opts.time_limit_s.is_finite() && opts.time_limit_s > 0.0) {
+        return Err(SolveError::Options(format!("time limit must be a positive number of seconds, got {}", opts.time_limit_s)));
+    }
+    if !(opts.mip_gap.is_finite() && (0.0..1.0).contains(&opts.mip_gap)) {
+        return Err(SolveError::Options(format!("MIP gap must be in [0, 1), got {}", opts.mip_gap)));
+    }
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(opts.time_limit_s);
+    let filter = if opts.strategy == Strategy::Direct { heuristic::PathFilter::DirectOnly } else { heuristic::PathFilter::All };
+    let heur = heuristic::search(s, net, filter, deadline);
+    let heur_cost = model_cost(s, net, &heur);
+    let timed_out = || Instant::now() >= deadline;
+    let lp = lp_bound(s, net, opts.backend, remaining(deadline))?;
+    match opts.strategy {
+        Strategy::Fast | Strategy::Direct => {
+            let outcome = if timed_out() {
+                Outcome::TimeLimit
+            } else if lp.is_some_and(|lb| heur_cost <= lb + 1e-6 * heur_cost.abs().max(1.0)) {
+                Outcome::Optimal
+            } else {
+                Outcome::Feasible
+            };
+            Ok(Solved { alloc: heur, lower_bound: lp.unwrap_or(0.0).min(heur_cost), outcome })
+        }
+        Strategy::Exact => {
+            let mip = mip(s, net, opts, &heur, remaining(deadline))?;
+            let lp_lb = lp.unwrap_or(0.0);
+            match mip {
+                Some((alloc, status)) => {
+                    let cost = model_cost(s, net, &alloc);
+                    let (alloc, cost) = if cost <= heur_cost { (alloc, cost) } else { (heur, heur_cost) };
+                    let (outcome, lb) = match status {
+                        SolutionStatus::Optimal => (Outcome::Optimal, cost * (1.0 - opts.mip_gap.max(1e-9))),
+                        SolutionStatus::GapLimit => (Outcome::Feasible, cost * (1.0 - opts.mip_gap)),
+                        SolutionStatus::TimeLimit => (Outcome::TimeLimit, lp_lb),
+                    };
+                    Ok(Solved { alloc, lower_bound: lb.max(lp_lb).min(cost), outcome })
+                }
+                None => Ok(Solved { alloc: heur, lower_bound: lp_lb.min(heur_cost), outcome: Outcome::TimeLimit }),
+            }
+        }
+    }
+}
+
+fn remaining(deadline: Instant) -> f64 {
+    deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.05)
+}
+
+/// The LP relaxation's optimum, slightly lowered for solver tolerance; `None` if the solver
+/// gave up within the time.
+fn lp_bound(s: &Scenario, net: &Network, backend: Backend, time_s: f64) -> Result<Option<f64>, SolveError> {
+    let m = model::build(s, net, false);
+    let result = run(m, backend, time_s, 0.0, None, |m, sol| (m.objective.eval_with(sol), sol.status()));
+    match result {
+        Ok((obj, SolutionStatus::Optimal)) => Ok(Some(obj - 1e-7 * obj.abs() - 1e-6)),
+        Ok(_) | Err(ResolutionError::Other(_)) => Ok(None),
+        Err(e) => Err(SolveError::Backend { backend: backend.name(), message: e.to_string() }),
+    }
+}
+
+fn mip(
+    s: &Scenario,
+    net: &Network,
+    opts: &Options,
+    warm: &Allocation,
+    time_s: f64,
+) -> Result<Option<(Allocation, SolutionStatus)>, SolveError> {
+    let m = model::build(s, net, true);
+    let start = m.start(warm);
+    match run(m, opts.backend, time_s, opts.mip_gap, Some(start), |m, sol| (m.read(|v| sol.value(v)), sol.status())) {
+        Ok(r) => Ok(Some(r)),
+        Err(ResolutionError::Other(_)) => Ok(None),
+        Err(e) => Err(SolveError::Backend { backend: opts.backend.name(), message: e.to_string() }),
+    }
+}
+
+/// Hands a model to a backend and reads the result with `read`.
+fn run<T>(
+    m: model::Model,
+    backend: Backend,
+    time_s: f64,
+    gap: f64,
+    start: Option<Vec<(good_lp::Variable, f64)>>,
+    read: impl Fn(&model::Model, &SolutionView) -> T,
+) -> Result<T, ResolutionError> {
+    let model::Model { vars, objective, constraints, x, u, y, z } = m;
+    let shell = model::Model { vars: good_lp::ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
+    let problem = vars.minimise(objective);
+    match backend {
+        Backend::Microlp => {
+            let mut p = problem.using(good_lp::microlp).with_time_limit(time_s);
+            if gap > 0.0 {
+                p = p.with_mip_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
+            }
+            if let Some(st) = start {
+                p = p.with_initial_solution(st);
+            }
+            for c in constraints {
+                p.add_constraint(c);
+            }
+            let sol = p.solve()?;
+            Ok(read(&shell, &SolutionView { value: &|v| sol.value(v), status: sol.status() }))
+        }
+        #[cfg(feature = "highs")]
+        Backend::Highs => {
+            let mut p = problem.using(good_lp::highs).set_time_limit(time_s).set_threads(1);
+            p.set_verbose(false);
+            p.set_option("random_seed", 0);
+            if gap > 0.0 {
+                p = p.set_mip_rel_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
+            }
+            if let Some(st) = start {
+                p = p.with_initial_solution(st);
+            }
+            for c in constraints {
+                p.add_constraint(c);
+            }
+            let sol = p.solve()?;
+            Ok(read(&shell, &SolutionView { value: &|v| sol.value(v), status: sol.status() }))
+        }
+        #[cfg(not(feature = "highs"))]
+        Backend::Highs => Err(ResolutionError::Str("highs backend not built".into())),
+    }
+}
+
+/// A backend's solution seen through one concrete type.
+pub struct SolutionView<'a> {
+    value: &'a dyn Fn(good_lp::Variable) -> f64,
+    status: SolutionStatus,
+}
+
+impl good_lp::Solution for SolutionView<'_> {
+    fn status(&self) -> SolutionStatus {
+        self.status
+    }
+    fn value(&self, v: good_lp::Variable) -> f64 {
+        (self.value)(v)
+    }
+}
+

@@ -1,0 +1,335 @@
+//! The allocation model, built with good_lp.
+//!
+//! Sets: commodities `k` (size `q_k`), their paths `P_k`, bus legs `a`, vehicle types `v`
+//! (capped seats `C_v`, capped accessible seats `A_v`), hubs `h`, services `s`.
+//!
+//! Variables:
+//! - `x_p`  integer `>= 0`: workers on path `p`;
+//! - `u_k`  `>= 0`: workers of `k` left unserved;
+//! - `y_av` integer `>= 0`: buses of type `v` driving leg `a`;
+//! - `z_hv` integer `0..=fleet_hv`: buses of type `v` based at hub `h` that are used.
+//!
+//! Objective: `min sum_av c_av y_av + sum_hv fixed_v z_hv + sum_p c_p x_p + pen sum_k u_k`,
+//! `c_av = fixed_v [a leaves an origin] + km_a cpk_v`, `c_p` = worker time (lower estimate),
+//! change penalties and service seats per worker (see [`crate::network::Path`]).
+//!
+//! Every constraint is stated beside the code that adds it. Flows that arrive at a hub by
+//! service and buses that only drop workers at a service are covered by the same rows.
+
+use super::Allocation;
+use crate::network::{Network, Site};
+use crate::scenario::Scenario;
+use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
+use std::collections::BTreeMap;
+
+/// The model, ready to hand to a solver backend.
+pub struct Model {
+    /// The variables and their bounds.
+    pub vars: ProblemVariables,
+    /// The objective expression.
+    pub objective: Expression,
+    /// Every constraint.
+    pub constraints: Vec<Constraint>,
+    /// `x_p` per path.
+    pub x: Vec<Variable>,
+    /// `u_k` per commodity.
+    pub u: Vec<Variable>,
+    /// `y_av` per leg and type (`None` where the type cannot drive the leg).
+    pub y: Vec<Vec<Option<Variable>>>,
+    /// `z_hv` per hub and type.
+    pub z: Vec<Vec<Option<Variable>>>,
+}
+
+/// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
+pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
+    let nv = s.vehicle_types.len();
+    let mut vars = ProblemVariables::new();
+    let int = |d: good_lp::VariableDefinition| if integer { d.integer() } else { d };
+    let x: Vec<Variable> = net
+        .paths
+        .iter()
+        .map(|p| vars.add(int(variable().min(0).max(net.commodities[p.commodity].count))))
+        .collect();
+    let u: Vec<Variable> = net.commodities.iter().map(|c| vars.add(variable().min(0).max(c.count))).collect();
+
+    // Legs that some path uses, and the types that can drive them.
+    let mut used_leg = vec![false; net.legs.len()];
+    for p in &net.paths {
+        for &a in &p.legs {
+            used_leg[a] = true;
+        }
+    }
+    let origin_fleet = |o: usize, v: usize| s.origins[o].fleet.get(&s.vehicle_types[v].id).copied().unwrap_or(0);
+    let hub_fleet = |h: usize, v: usize| s.hubs[h].fleet.get(&s.vehicle_types[v].id).copied().unwrap_or(0);
+    let total_fleet: Vec<u32> = (0..nv)
+        .map(|v| (0..s.origins.len()).map(|o| origin_fleet(o, v)).chain((0..s.hubs.len()).map(|h| hub_fleet(h, v))).sum())
+        .collect();
+    // Hub-to-hub use of origin legs: an origin leg to a hub may carry no flow and still bring
+    // a bus that continues, so every origin->hub leg whose hub has a used outbound leg exists.
+    let mut hub_out_used = vec![false; s.hubs.len()];
+    for (a, leg) in net.legs.iter().enumerate() {
+        if let (Site::Hub(h), true) = (leg.from, used_leg[a]) {
+            hub_out_used[h] = true;
+        }
+    }
+    let y: Vec<Vec<Option<Variable>>> = net
+        .legs
+        .iter()
+        .enumerate()
+        .map(|(a, leg)| {
+            let exists = used_leg[a] || matches!((leg.from, leg.to), (Site::Origin(_), Site::Hub(h)) if hub_out_used[h]);
+            (0..nv)
+                .map(|v| {
+                    let bound = match leg.from {
+                        Site::Origin(o) => origin_fleet(o, v),
+                        _ => total_fleet[v],
+                    };
+                    (exists && net.cap[v] > 0 && bound > 0).then(|| vars.add(int(variable().min(0).max(bound))))
+                })
+                .collect()
+        })
+        .collect();
+    let z: Vec<Vec<Option<Variable>>> = (0..s.hubs.len())
+        .map(|h| {
+            (0..nv)
+                .map(|v| {
+                    let f = hub_fleet(h, v);
+                    (hub_out_used[h] && f > 0 && net.cap[v] > 0).then(|| vars.add(int(variable().min(0).max(f))))
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut objective = Expression::default();
+    for (a, row) in y.iter().enumerate() {
+        for (v, var) in row.iter().enumerate() {
+            if let Some(var) = var {
+                objective.add_mul(net.leg_cost(s, a, v), *var);
+            }
+        }
+    }
+    for row in &z {
+        for (v, var) in row.iter().enumerate() {
+            if let Some(var) = var {
+                objective.add_mul(s.vehicle_types[v].fixed_cost_yuan, *var);
+            }
+        }
+    }
+    for (p, path) in net.paths.iter().enumerate() {
+        objective.add_mul(path.unit_cost, x[p]);
+    }
+    for &uk in &u {
+        objective.add_mul(s.objective.unserved_penalty_yuan, uk);
+    }
+
+    let mut constraints = Vec::new();
+    // Demand: sum_{p in P_k} x_p + u_k = q_k.
+    for (k, c) in net.commodities.iter().enumerate() {
+        let mut e = Expression::from(u[k]);
+        for &p in &net.paths_of[k] {
+            e.add_mul(1.0, x[p]);
+        }
+        constraints.push(e.eq(f64::from(c.count)));
+    }
+    // Per leg: the paths through it, all and accessible, and per commodity.
+    let mut through: Vec<Vec<usize>> = vec![Vec::new(); net.legs.len()];
+    for (p, path) in net.paths.iter().enumerate() {
+        for &a in &path.legs {
+            through[a].push(p);
+        }
+    }
+    let max_cap = net.cap.iter().copied().max().unwrap_or(0);
+    for a in 0..net.legs.len() {
+        if through[a].is_empty() {
+            continue;
+        }
+        let seats = |per_bus: &dyn Fn(usize) -> f64| {
+            let mut e = Expression::default();
+            for (v, var) in y[a].iter().enumerate() {
+                if let Some(var) = var {
+                    e.add_mul(per_bus(v), *var);
+                }
+            }
+            e
+        };
+        // Capacity: sum_{p through a} x_p <= sum_v C_v y_av.
+        let mut load = Expression::default();
+        for &p in &through[a] {
+            load.add_mul(1.0, x[p]);
+        }
+        constraints.push(load.leq(seats(&|v| f64::from(net.cap[v]))));
+        // Accessible seats: sum_{p through a, k(p) accessible} x_p <= sum_v A_v y_av.
+        let acc: Vec<usize> = through[a].iter().copied().filter(|&p| net.commodities[net.paths[p].commodity].accessible).collect();
+        if !acc.is_empty() {
+            let mut e = Expression::default();
+            for &p in &acc {
+                e.add_mul(1.0, x[p]);
+            }
+            constraints.push(e.leq(seats(&|v| f64::from(net.acc_cap[v]))));
+        }
+        // Linking cut (valid for integer solutions, tightens the LP): a bus of type v carries
+        // at most min(q_k, C_v) workers of k, so
+        // sum_{p in P_k through a} x_p <= sum_v min(q_k, C_v) y_av  (A_v for accessible k).
+        let mut by_k: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &p in &through[a] {
+            by_k.entry(net.paths[p].commodity).or_default().push(p);
+        }
+        for (k, ps) in by_k {
+            let c = &net.commodities[k];
+            if c.count >= max_cap && !c.accessible {
+                continue;
+            }
+            let mut e = Expression::default();
+            for &p in &ps {
+                e.add_mul(1.0, x[p]);
+            }
+            let per = |v: usize| f64::from(c.count.min(if c.accessible { net.acc_cap[v] } else { net.cap[v] }));
+            constraints.push(e.leq(seats(&per)));
+        }
+    }
+    // Service seats: sum_{p via s} x_p <= seats_s.
+    for (si, svc) in s.services.iter().enumerate() {
+        let mut e = Expression::default();
+        let mut any = false;
+        for (p, path) in net.paths.iter().enumerate() {
+            if path.service == Some(si) {
+                e.add_mul(1.0, x[p]);
+                any = true;
+            }
+        }
+        if any {
+            constraints.push(e.leq(f64::from(svc.seats)));
+        }
+    }
+    // Fleet at an origin: sum_{a out of o} y_av <= fleet_ov; escorts: sum_{a out of o, v} y_av <= E_o.
+    for (o, origin) in s.origins.iter().enumerate() {
+        let mut all = Expression::default();
+        let mut any = false;
+        for v in 0..nv {
+            let mut e = Expression::default();
+            let mut any_v = false;
+            for (a, leg) in net.legs.iter().enumerate() {
+                if leg.from == Site::Origin(o) {
+                    if let Some(var) = y[a][v] {
+                        e.add_mul(1.0, var);
+                        all.add_mul(1.0, var);
+                        any_v = true;
+                    }
+                }
+            }
+            if any_v {
+                any = true;
+                constraints.push(e.leq(f64::from(origin_fleet(o, v))));
+            }
+        }
+        if let (Some(esc), true) = (origin.escorts, any) {
+            constraints.push(all.leq(f64::from(esc)));
+        }
+    }
+    for (h, hub) in s.hubs.iter().enumerate() {
+        let ins: Vec<usize> = (0..net.legs.len()).filter(|&a| net.legs[a].to == Site::Hub(h)).collect();
+        let outs: Vec<usize> = (0..net.legs.len()).filter(|&a| net.legs[a].from == Site::Hub(h)).collect();
+        // Vehicle conservation with time (Hall's condition for nested neighbourhoods): an
+        // outbound bus on leg a must be an incoming bus arriving by L_a (latest arrival that
+        // still meets the deadline beyond a) or a bus based at h. For every threshold L:
+        // sum_{a out of h, L_a <= L} y_av <= sum_{b into h, arr_b <= L} y_bv + z_hv.
+        let mut thresholds: Vec<i64> = outs.iter().filter(|&&a| y[a].iter().any(Option::is_some)).map(|&a| net.leg_time[a]).collect();
+        thresholds.sort_unstable();
+        thresholds.dedup();
+        for v in 0..nv {
+            for &limit in &thresholds {
+                let mut lhs = Expression::default();
+                let mut any = false;
+                for &a in &outs {
+                    if net.leg_time[a] <= limit {
+                        if let Some(var) = y[a][v] {
+                            lhs.add_mul(1.0, var);
+                            any = true;
+                        }
+                    }
+                }
+                if !any {
+                    continue;
+                }
+                let mut rhs = Expression::default();
+                for &b in &ins {
+                    if net.leg_time[b] <= limit {
+                        if let Some(var) = y[b][v] {
+                            rhs.add_mul(1.0, var);
+                        }
+                    }
+                }
+                if let Some(zv) = z[h][v] {
+                    rhs.add_mul(1.0, zv);
+                }
+                constraints.push(lhs.leq(rhs));
+            }
+        }
+        // Escorts for buses based at the hub: sum_v z_hv <= E_h.
+        if let Some(esc) = hub.escorts {
+            let mut e = Expression::default();
+            let mut any = false;
+            for var in z[h].iter().flatten() {
+                e.add_mul(1.0, *var);
+                any = true;
+            }
+            if any {
+                constraints.push(e.leq(f64::from(esc)));
+            }
+        }
+        // Hub size: sum_{b into h, v} y_bv + sum_v z_hv <= max_buses_h.
+        if let Some(max) = hub.max_buses {
+            let mut e = Expression::default();
+            let mut any = false;
+            for &b in &ins {
+                for var in y[b].iter().flatten() {
+                    e.add_mul(1.0, *var);
+                    any = true;
+                }
+            }
+            for var in z[h].iter().flatten() {
+                e.add_mul(1.0, *var);
+                any = true;
+            }
+            if any {
+                constraints.push(e.leq(f64::from(max)));
+            }
+        }
+    }
+    Model { vars, objective, constraints, x, u, y, z }
+}
+
+impl Model {
+    /// Values of every variable for an allocation, as a warm start.
+    pub fn start(&self, alloc: &Allocation) -> Vec<(Variable, f64)> {
+        let mut out = Vec::new();
+        out.extend(self.x.iter().zip(&alloc.flow).map(|(v, &f)| (*v, f64::from(f))));
+        out.extend(self.u.iter().zip(&alloc.unserved).map(|(v, &f)| (*v, f64::from(f))));
+        for (row, vals) in self.y.iter().zip(&alloc.buses) {
+            for (var, &n) in row.iter().zip(vals) {
+                if let Some(var) = var {
+                    out.push((*var, f64::from(n)));
+                }
+            }
+        }
+        for (row, vals) in self.z.iter().zip(&alloc.based) {
+            for (var, &n) in row.iter().zip(vals) {
+                if let Some(var) = var {
+                    out.push((*var, f64::from(n)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Reads an allocation back from variable values.
+    pub fn read(&self, value: impl Fn(Variable) -> f64) -> Allocation {
+        let r = |v: Variable| value(v).round().max(0.0) as u32;
+        Allocation {
+            flow: self.x.iter().map(|&v| r(v)).collect(),
+            unserved: self.u.iter().map(|&v| r(v)).collect(),
+            buses: self.y.iter().map(|row| row.iter().map(|v| v.map_or(0, r)).collect()).collect(),
+            based: self.z.iter().map(|row| row.iter().map(|v| v.map_or(0, r)).collect()).collect(),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Hand-made scenarios whose answer is known.
+
+use crate::common::solve_and_check;
+use busplan::plan::UnservedReason;
+use busplan::{parse_scenario, plan, Backend, Options, Scenario, Strategy};
+
+fn base() -> Scenario {
+    parse_scenario(
+        r#"{
+      "name": "two origins, one service area, two districts",
+      "vehicle_types": [{"id": "coach", "seats": 50, "fixed_cost_yuan": 2000, "cost_per_km_yuan": 4}],
+      "origins": [
+        {"id": "beipiao", "lat": 41.801, "lon": 120.771, "fleet": {"coach": 3},
+         "workers": [{"to": "ganjingzi", "count": 20}, {"to": "pulandian", "count": 18}]},
+        {"id": "kazuo", "lat": 41.133, "lon": 119.733, "fleet": {"coach": 3},
+         "workers": [{"to": "ganjingzi", "count": 22}, {"to": "pulandian", "count": 25}]}
+      ],
+      "hubs": [{"id": "jinzhou-sa", "kind": "service_area", "lat": 41.10, "lon": 121.13, "transfer_min": 30}],
+      "destinations": [
+        {"id": "ganjingzi", "lat": 38.95, "lon": 121.53, "deadline_min": 720},
+        {"id": "pulandian", "lat": 39.409, "lon": 121.967, "deadline_min": 720}
+      ],
+      "objective": {"worker_minute_yuan": 0}
+    }"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn regrouping_uses_two_buses_where_direct_needs_four() {
+    let s = base();
+    let p = solve_and_check(&s, &Options::default());
+    assert_eq!(p.totals.buses, 2, "two full buses to the service area, regrouped by district");
+    assert!(p.vehicles.iter().all(|v| v.legs.len() == 2 && v.legs[0].to == "jinzhou-sa"));
+    let direct = solve_and_check(&s, &Options { strategy: Strategy::Direct, ..Options::default() });
+    assert_eq!(direct.totals.buses, 4);
+    assert!(p.totals.cost < direct.totals.cost);
+}
+
+#[test]
+fn keeps_as_many_in_their_seat_as_possible() {
+    let p = solve_and_check(&base(), &Options::default());
+    // Each bus arrives with workers for both districts and leaves for one: the larger group
+    // stays in its seat, so only the smaller ones change.
+    let changes: u32 = p.vehicles.iter().flat_map(|v| &v.legs).flat_map(|l| &l.boarded).map(|m| m.pax.count).sum();
+    assert_eq!(u64::from(changes), p.totals.transfers);
+    assert!(changes <= 18 + 22, "changes {changes}");
+}
+
+#[test]
+fn short_fleet_leaves_workers_unserved_with_a_reason() {
+    let mut s = base();
+    for o in &mut s.origins {
+        o.fleet.insert("coach".into(), 0);
+    }
+    s.origins[0].fleet.insert("coach".into(), 1);
+    s.hubs.clear();
+    let p = solve_and_check(&s, &Options::default());
+    assert!(p.totals.workers_unserved > 0);
+    assert!(p.unserved.iter().all(|u| u.reason == UnservedReason::CapacityShort));
+    assert_eq!(p.totals.workers_delivered + p.totals.workers_unserved, 85);
+}
+
+#[test]
+fn unreachable_deadline_is_reported() {
+    let mut s = base();
+    s.destinations[0].deadline_min = 30;
+    let p = solve_and_check(&s, &Options::default());
+    let late: Vec<_> = p.unserved.iter().filter(|u| u.destination == "ganjingzi").collect();
+    assert_eq!(late.iter().map(|u| u.count).sum::<u32>(), 42);
+    assert!(late.iter().all(|u| u.reason == UnservedReason::NoFeasibleRoute));
+}
+
+#[test]
+fn load_cap_of_half_doubles_the_buses() {
+    let mut s = base();
+    s.vehicle_types[0].load_cap = 0.5;
+    s.hubs.clear();
+    let p = solve_and_check(&s, &Options::default());
+    // 25 seats a bus: 20, 18, 22 fit one bus each, 25 fits one: four buses.
+    assert_eq!(p.totals.buses, 4);
+    for v in &p.vehicles {
+        for l in &v.legs {
+            assert!(l.passengers.iter().map(|x| x.count).sum::<u32>() <= 25);
+        }
+    }
+}
+
+#[test]
+fn accessible_workers_ride_accessible_buses() {
+    let mut s = base();
+    s.vehicle_types.push(busplan::scenario::VehicleType {
+        id: "accessible-minibus".into(),
+        seats: 20,
+        load_cap: 1.0,
+        accessible_seats: 4,
+        fixed_cost_yuan: 1800.0,
+        cost_per_km_yuan: 3.5,
+        speed_kmh: None,
+    });
+    s.origins[0].fleet.insert("accessible-minibus".into(), 1);
+    s.origins[0].workers.push(busplan::scenario::WorkerGroup {
+        to: "pulandian".into(),
+        count: 3,
+        needs: vec![busplan::scenario::Need::Accessible],
+    });
+    let p = solve_and_check(&s, &Options::default());
+    for v in &p.vehicles {
+        for l in &v.legs {
+            if l.passengers.iter().any(|x| x.accessible) {
+                assert_eq!(v.vehicle_type, "accessible-minibus");
+            }
+        }
+    }
+    assert_eq!(p.totals.workers_unserved, 0);
+}
+
+#[test]
+fn same_seed_same_plan() {
+    let s = base();
+    let a = serde_json::to_string(&plan(&s, &Options { seed: 7, ..Options::default() }).unwrap()).unwrap();
+    let b = serde_json::to_string(&plan(&s, &Options { seed: 7, ..Options::default() }).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn invalid_scenario_gives_no_plan() {
+    let mut s = base();
+    s.origins[0].workers[0].to = "ganjingz".into();
+    let err = plan(&s, &Options::default()).unwrap_err().to_string();
+    assert!(err.contains("E1003") && err.contains("did you mean \"ganjingzi\""), "{err}");
+}
+
+#[test]
+fn bad_options_are_errors() {
+    let s = base();
+    assert!(plan(&s, &Options { time_limit_s: -1.0, ..Options::default() }).is_err());
+    assert!(plan(&s, &Options { mip_gap: f64::NAN, ..Options::default() }).is_err());
+    if !Backend::Highs.available() {
+        let err = plan(&s, &Options { backend: Backend::Highs, ..Options::default() }).unwrap_err().to_string();
+        assert!(err.contains("--features highs"), "{err}");
+    }
+}
+
+#[test]
+fn exact_on_microlp_is_checked_and_honest() {
+    let s = base();
+    let p = solve_and_check(&s, &Options { strategy: Strategy::Exact, time_limit_s: 5.0, ..Options::default() });
+    assert_eq!(p.strategy, "exact");
+    assert_eq!(p.backend, "microlp");
+    assert_eq!(p.totals.buses, 2);
+}

@@ -3,7 +3,6 @@
 mod common;
 mod determinism;
 mod examples;
-#[cfg(feature = "highs")]
 mod exact;
 mod properties;
 mod solving;

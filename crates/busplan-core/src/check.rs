@@ -1571,6 +1571,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
     let (mut bus_km, mut fixed, mut distance, mut minutes) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
     let (mut pax_km, mut seat_km) = (0.0_f64, 0.0_f64);
     let mut transfers = 0_u64;
+    let mut hub_stops = 0_u64;
     for v in &plan.vehicles {
         *by_type.entry(v.vehicle_type.clone()).or_default() += 1;
         let vt = cx.vehicle_type(v).map(|(_, t)| t);
@@ -1589,6 +1590,9 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
                 .iter()
                 .map(|m| u64::from(m.pax.count))
                 .sum::<u64>();
+            if matches!(cx.site(&leg.to), Some(Site::Hub(_))) {
+                hub_stops += count_of(&leg.passengers) as u64;
+            }
             if matches!(cx.site(&leg.to), Some(Site::Destination(_))) {
                 for p in leg.passengers.iter().filter(|p| p.destination == leg.to) {
                     if let Some(o) = sc.origins.iter().find(|o| o.id == p.origin) {
@@ -1606,6 +1610,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
             .iter()
             .map(|m| u64::from(m.pax.count))
             .sum::<u64>();
+        hub_stops += count_of(&load.passengers) as u64;
         if let Some(s) = cx.service(&load.id) {
             service_seats += count_of(&load.passengers) as f64 * s.cost_per_seat_yuan;
         }
@@ -1614,7 +1619,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
         bus_fixed: fixed,
         bus_distance: distance,
         worker_time: minutes * ob.worker_minute_yuan,
-        transfers: transfers as f64 * ob.transfer_penalty_yuan,
+        transfers: hub_stops as f64 * ob.transfer_penalty_yuan,
         service_seats,
         unserved_penalty: acc.unserved as f64 * ob.unserved_penalty_yuan,
     };
@@ -1634,6 +1639,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
     int("workers_unserved", t.workers_unserved, acc.unserved);
     int("buses", u64::from(t.buses), plan.vehicles.len() as u64);
     int("transfers", t.transfers, transfers);
+    int("hub_stops", t.hub_stops, hub_stops);
     let listed: BTreeMap<String, u32> = t
         .buses_by_type
         .iter()
@@ -1772,6 +1778,11 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
 
 #[cfg(test)]
 mod tests {
+    /// Workers arriving at the service area in plan A: 30 on BUS-001, 18 on BUS-002.
+    const HUB_STOPS_REGROUP: u64 = 48;
+    /// Plan B adds 15 arriving at the departure station by bus and the same 15 at the arrival
+    /// station by train: 48 + 30.
+    const HUB_STOPS_TRAIN: u64 = 78;
     use super::*;
     use crate::plan::{CostBreakdown, Leg, ServiceLoad, Status, Totals, Unserved, UnservedReason};
     use crate::scenario::{
@@ -2023,7 +2034,7 @@ mod tests {
             bus_fixed: 1500.0 + 2.0 * 800.0,
             bus_distance: 6.0 * 180.0 + 3.5 * 110.0,
             worker_time: minutes * 0.2,
-            transfers: 26.0 * 20.0,
+            transfers: 48.0 * 20.0,
             service_seats: 0.0,
             unserved_penalty: 5000.0,
         };
@@ -2041,6 +2052,7 @@ mod tests {
             seat_utilisation: (30.0 * 100.0 + 34.0 * 80.0 + 18.0 * 60.0 + 14.0 * 50.0)
                 / (40.0 * 180.0 + 20.0 * 110.0),
             transfers: 26,
+            hub_stops: HUB_STOPS_REGROUP,
             cost_per_worker: (cost - 5000.0) / 48.0,
             direct_only_cost: Some(14000.0),
             saving_vs_direct: Some(14000.0 - cost),
@@ -2130,7 +2142,7 @@ mod tests {
             bus_fixed: 2.0 * 1500.0 + 3.0 * 800.0,
             bus_distance: 6.0 * (180.0 + 90.0) + 3.5 * (110.0 + 40.0),
             worker_time: minutes * 0.2,
-            transfers: 56.0 * 20.0,
+            transfers: 78.0 * 20.0,
             service_seats: 15.0 * 80.0,
             unserved_penalty: 5000.0,
         };
@@ -2148,6 +2160,7 @@ mod tests {
             seat_utilisation: (7500.0 + 15.0 * 90.0 + 15.0 * 40.0)
                 / (9400.0 + 40.0 * 90.0 + 20.0 * 40.0),
             transfers: 56,
+            hub_stops: HUB_STOPS_TRAIN,
             cost_per_worker: (cost - 5000.0) / 63.0,
             direct_only_cost: None,
             saving_vs_direct: None,

@@ -150,7 +150,7 @@ pub struct CostBreakdown {
     pub bus_distance: f64,
     /// Worker-minutes from ready time to arrival, times `worker_minute_yuan`.
     pub worker_time: f64,
-    /// Changes of vehicle times `transfer_penalty_yuan`.
+    /// Worker-stops at hubs times `transfer_penalty_yuan` (see [`Totals::hub_stops`]).
     pub transfers: f64,
     /// Seats on scheduled services.
     pub service_seats: f64,
@@ -193,8 +193,12 @@ pub struct Totals {
     pub worker_hours: f64,
     /// Passenger-km over capped-seat-km on all bus legs.
     pub seat_utilisation: f64,
-    /// Changes of vehicle summed over workers.
+    /// Changes of vehicle summed over workers (bus to bus, bus to service, service to bus).
     pub transfers: u64,
+    /// Stops at hubs summed over workers: every worker who arrives at a hub, by bus or by
+    /// service, counts once there, whether or not they change seat (regrouping takes
+    /// everyone's time). The transfer penalty is charged on these.
+    pub hub_stops: u64,
     /// Cost without the unserved penalty, per delivered worker.
     pub cost_per_worker: f64,
     /// Cost of the best plan found without hubs (same options), when computed.
@@ -250,6 +254,8 @@ pub fn totals(
     let mut pax_km = 0.0;
     let mut worker_min = 0.0;
     let mut transfers = 0u64;
+    let mut hub_stops = 0u64;
+    let is_hub = |id: &str| s.hubs.iter().any(|h| h.id == id);
     for veh in vehicles {
         let Some(vt) = s.vehicle_types.iter().find(|v| v.id == veh.vehicle_type) else { continue };
         t.buses += 1;
@@ -262,6 +268,9 @@ pub fn totals(
             pax_km += f64::from(on) * leg.km;
             seat_km += f64::from(vt.capped_seats()) * leg.km;
             transfers += leg.boarded.iter().map(|m| u64::from(m.pax.count)).sum::<u64>();
+            if is_hub(&leg.to) {
+                hub_stops += u64::from(on);
+            }
             for p in leg.passengers.iter().filter(|p| p.destination == leg.to) {
                 t.workers_delivered += u64::from(p.count);
                 let r = ready.get(p.origin.as_str()).copied().unwrap_or(0);
@@ -273,12 +282,14 @@ pub fn totals(
         let price = s.services.iter().find(|x| x.id == svc.id).map_or(0.0, |x| x.cost_per_seat_yuan);
         let on: u32 = svc.passengers.iter().map(|p| p.count).sum();
         t.cost_breakdown.service_seats += f64::from(on) * price;
+        hub_stops += u64::from(on);
         transfers += svc.boarded.iter().map(|m| u64::from(m.pax.count)).sum::<u64>();
     }
     t.workers_unserved = unserved.iter().map(|u| u64::from(u.count)).sum();
     t.transfers = transfers;
+    t.hub_stops = hub_stops;
     t.cost_breakdown.worker_time = worker_min * w.worker_minute_yuan;
-    t.cost_breakdown.transfers = transfers as f64 * w.transfer_penalty_yuan;
+    t.cost_breakdown.transfers = hub_stops as f64 * w.transfer_penalty_yuan;
     t.cost_breakdown.unserved_penalty = t.workers_unserved as f64 * w.unserved_penalty_yuan;
     t.cost = t.cost_breakdown.total();
     t.worker_hours = worker_min / 60.0;

@@ -329,7 +329,9 @@ pub struct Objective {
     /// Value of one worker-minute of scheduled travel. Default 0.2.
     #[serde(default = "worker_minute")]
     pub worker_minute_yuan: f64,
-    /// Penalty per change of vehicle. Default 20.
+    /// Penalty per worker per stop at a hub (regrouping at a service area, or a change of
+    /// mode at a station): charged for everyone who stops there, whether or not they change
+    /// seat. Default 20.
     #[serde(default = "transfer_penalty")]
     pub transfer_penalty_yuan: f64,
     /// Penalty per worker left unserved. Default 5000.

@@ -12,7 +12,7 @@
 //! - `travel`: [`busplan::travel::TravelTable::new`] (distances between every pair of sites);
 //! - `network`: [`busplan::network::Network::new`] (commodities, bus legs, path enumeration);
 //! - `model_build`: [`busplan::solve::model::build`] of the integer model (`integer = true`),
-//!   building the good_lp variables, objective and constraints only, no solver; the drop of
+//!   building the `good_lp` variables, objective and constraints only, no solver; the drop of
 //!   the model is included;
 //! - `solve_fast`: [`busplan::solve::solve`] with [`Options::default`] (strategy `fast`: the
 //!   heuristic plus the LP-relaxation lower bound, which runs inside this stage; `compare_direct`
@@ -27,17 +27,21 @@
 //! above assembled into a plan, and both plans must pass [`busplan::check`]; the bench panics
 //! otherwise.
 //!
-//! Run all groups (about two minutes on two cores):
+//! Every group takes ten samples with short warm-up and measurement times, and plots are off
+//! by default (drawing them with the plotters backend costs about five seconds per benchmark,
+//! more than the measurement), so the whole bench runs in about a minute and a half on two
+//! cores. Run it with:
 //!
 //! ```text
-//! cargo bench --bench stages
-//! cargo bench --bench stages -- --quick           # faster, rougher
-//! cargo bench --bench stages -- solve_fast        # one group
-//! cargo bench --bench stages -- 'network/chaoyang' # one group and input
-//! cargo bench --bench stages --no-run             # compile only
+//! cargo bench --bench stages                                  # all groups
+//! cargo bench --bench stages -- --quick                       # faster, rougher
+//! cargo bench --bench stages -- solve_fast                    # one group
+//! cargo bench --bench stages -- network/chaoyang              # one group and input
+//! cargo bench --bench stages -- --plotting-backend plotters   # with HTML reports and plots
+//! cargo bench --bench stages --no-run                         # compile only
 //! ```
 //!
-//! Reports land in `target/criterion/` (or under `$CARGO_TARGET_DIR`).
+//! Estimates and reports land in `target/criterion/` (or under `$CARGO_TARGET_DIR`).
 
 use busplan::extract::{self, Extracted};
 use busplan::generate::{self, Small};
@@ -45,8 +49,8 @@ use busplan::network::Network;
 use busplan::solve::{self, model, Allocation};
 use busplan::travel::TravelTable;
 use busplan::{Options, Plan, Scenario, Status};
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -210,5 +214,10 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages);
+criterion_group! {
+    name = benches;
+    // Command-line flags still apply (`--plotting-backend plotters` turns plots back on).
+    config = Criterion::default().without_plots();
+    targets = stages
+}
 criterion_main!(benches);

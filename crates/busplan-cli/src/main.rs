@@ -215,7 +215,7 @@ fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
     );
     let b = &t.cost_breakdown;
     println!(
-        "cost: buses {} fixed + {} km, worker time {}, changes {}, service seats {}, unserved {}",
+        "cost: buses {} fixed + {} km, worker time {}, hub stops {}, service seats {}, unserved {}",
         yuan(b.bus_fixed),
         yuan(b.bus_distance),
         yuan(b.worker_time),

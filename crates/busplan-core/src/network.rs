@@ -99,8 +99,6 @@ pub struct Network {
     /// (`ready + slow_min`); for other legs the latest arrival at its start hub that still
     /// lets a bus make the deadline at the end (`deadline - slow_min - transfer`).
     pub leg_time: Vec<i64>,
-    /// The graph of sites (nodes) and legs and services (edges), for inspection.
-    pub graph: DiGraph<Site, Edge>,
 }
 
 /// An edge of the network graph.
@@ -269,7 +267,7 @@ impl Network {
                 _ => 0,
             })
             .collect();
-        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, graph }
+        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time }
     }
 
     /// Legs a path drives on that start at an origin and end at a hub (its feeder leg).

@@ -220,6 +220,9 @@ pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, Solv
                     let (alloc, cost) = if cost <= heur_cost { (alloc, cost) } else { (heur, heur_cost) };
                     let (outcome, lb) = match status {
                         SolutionStatus::Optimal => (Outcome::Optimal, cost * (1.0 - opts.mip_gap.max(1e-9))),
+                        // Stopped within the requested gap: optimal if that gap is the default
+                        // tolerance or tighter.
+                        SolutionStatus::GapLimit if opts.mip_gap <= 1e-4 => (Outcome::Optimal, cost * (1.0 - opts.mip_gap)),
                         SolutionStatus::GapLimit => (Outcome::Feasible, cost * (1.0 - opts.mip_gap)),
                         SolutionStatus::TimeLimit => (Outcome::TimeLimit, lp_lb),
                     };
@@ -292,12 +295,10 @@ fn run<T>(
         }
         #[cfg(feature = "highs")]
         Backend::Highs => {
-            let mut p = problem.using(good_lp::highs).set_time_limit(time_s).set_threads(1);
+            // One thread and a fixed seed: HiGHS then gives the same answer on every run.
+            let mut p = problem.using(good_lp::highs).set_time_limit(time_s).set_threads(1).set_option("random_seed", 0);
             p.set_verbose(false);
-            p.set_option("random_seed", 0);
-            if gap > 0.0 {
-                p = p.set_mip_rel_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
-            }
+            p = p.set_mip_rel_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
             if let Some(st) = start {
                 p = p.with_initial_solution(st);
             }
@@ -313,7 +314,7 @@ fn run<T>(
 }
 
 /// A backend's solution seen through one concrete type.
-pub struct SolutionView<'a> {
+pub(crate) struct SolutionView<'a> {
     value: &'a dyn Fn(good_lp::Variable) -> f64,
     status: SolutionStatus,
 }

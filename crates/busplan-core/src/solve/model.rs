@@ -22,22 +22,22 @@ use crate::scenario::Scenario;
 use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
 use std::collections::BTreeMap;
 
-/// The model, ready to hand to a solver backend.
+/// The model, ready to hand to a solver backend (its solver types stay inside the crate).
 pub struct Model {
     /// The variables and their bounds.
-    pub vars: ProblemVariables,
+    pub(crate) vars: ProblemVariables,
     /// The objective expression.
-    pub objective: Expression,
+    pub(crate) objective: Expression,
     /// Every constraint.
-    pub constraints: Vec<Constraint>,
+    pub(crate) constraints: Vec<Constraint>,
     /// `x_p` per path.
-    pub x: Vec<Variable>,
+    pub(crate) x: Vec<Variable>,
     /// `u_k` per commodity.
-    pub u: Vec<Variable>,
+    pub(crate) u: Vec<Variable>,
     /// `y_av` per leg and type (`None` where the type cannot drive the leg).
-    pub y: Vec<Vec<Option<Variable>>>,
+    pub(crate) y: Vec<Vec<Option<Variable>>>,
     /// `z_hv` per hub and type.
-    pub z: Vec<Vec<Option<Variable>>>,
+    pub(crate) z: Vec<Vec<Option<Variable>>>,
 }
 
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
@@ -300,8 +300,13 @@ pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
 }
 
 impl Model {
+    /// Number of variables and constraints.
+    pub fn size(&self) -> (usize, usize) {
+        (self.vars.len(), self.constraints.len())
+    }
+
     /// Values of every variable for an allocation, as a warm start.
-    pub fn start(&self, alloc: &Allocation) -> Vec<(Variable, f64)> {
+    pub(crate) fn start(&self, alloc: &Allocation) -> Vec<(Variable, f64)> {
         let mut out = Vec::new();
         out.extend(self.x.iter().zip(&alloc.flow).map(|(v, &f)| (*v, f64::from(f))));
         out.extend(self.u.iter().zip(&alloc.unserved).map(|(v, &f)| (*v, f64::from(f))));
@@ -323,7 +328,7 @@ impl Model {
     }
 
     /// Reads an allocation back from variable values.
-    pub fn read(&self, value: impl Fn(Variable) -> f64) -> Allocation {
+    pub(crate) fn read(&self, value: impl Fn(Variable) -> f64) -> Allocation {
         let r = |v: Variable| value(v).round().max(0.0) as u32;
         Allocation {
             flow: self.x.iter().map(|&v| r(v)).collect(),

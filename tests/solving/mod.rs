@@ -150,3 +150,100 @@ fn exact_on_microlp_is_checked_and_honest() {
     assert_eq!(p.backend, "microlp");
     assert_eq!(p.totals.buses, 2);
 }
+
+fn roads(closed: bool) -> Scenario {
+    // Beipiao reaches the plant over the mountain road (short) or around it (long).
+    parse_scenario(&format!(
+        r#"{{
+      "name": "snow on the mountain road",
+      "vehicle_types": [{{"id": "coach", "seats": 50, "fixed_cost_yuan": 2000, "cost_per_km_yuan": 4}}],
+      "origins": [{{"id": "village", "lat": 31.4, "lon": 109.57, "fleet": {{"coach": 1}},
+                    "workers": [{{"to": "plant", "count": 30}}]}}],
+      "destinations": [{{"id": "plant", "lat": 29.56, "lon": 106.55, "deadline_min": 600}}],
+      "travel": {{"model": {{"kind": "roads",
+        "nodes": [{{"id": "n-village"}}, {{"id": "pass"}}, {{"id": "valley"}}, {{"id": "n-plant"}}],
+        "edges": [
+          {{"from": "n-village", "to": "pass", "km": 40, "closed": {closed}}},
+          {{"from": "pass", "to": "n-plant", "km": 300}},
+          {{"from": "n-village", "to": "valley", "km": 120}},
+          {{"from": "valley", "to": "n-plant", "km": 330}}
+        ],
+        "sites": {{"village": "n-village", "plant": "n-plant"}}}}, "speed_kmh": 60}}
+    }}"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn closed_roads_are_avoided() {
+    let open = solve_and_check(&roads(false), &Options::default());
+    assert_eq!(open.vehicles[0].legs[0].km, 340.0);
+    let snow = solve_and_check(&roads(true), &Options::default());
+    assert_eq!(snow.vehicles[0].legs[0].km, 450.0);
+    assert!(snow.totals.cost > open.totals.cost);
+}
+
+#[test]
+fn closing_the_only_road_in_time_leaves_workers_with_a_reason() {
+    let mut s = roads(true);
+    s.destinations[0].deadline_min = 400; // 450 km at 60 km/h takes 450 min
+    let p = solve_and_check(&s, &Options::default());
+    assert_eq!(p.totals.workers_unserved, 30);
+    assert_eq!(p.unserved[0].reason, UnservedReason::NoFeasibleRoute);
+}
+
+#[test]
+fn a_distance_matrix_is_used_as_given() {
+    let mut s = base();
+    let ids = ["beipiao", "kazuo", "jinzhou-sa", "ganjingzi", "pulandian"];
+    let mut entries = Vec::new();
+    for a in ids {
+        for b in ids {
+            if a != b {
+                entries.push(busplan::scenario::MatrixEntry { from: a.into(), to: b.into(), km: 100.0, min: Some(90) });
+            }
+        }
+    }
+    s.travel.model = busplan::scenario::TravelModel::Matrix { entries };
+    let p = solve_and_check(&s, &Options::default());
+    for v in &p.vehicles {
+        for l in &v.legs {
+            assert_eq!(l.km, 100.0);
+            assert!(l.arrive_min - l.depart_min >= 90);
+        }
+    }
+}
+
+#[test]
+fn buses_based_at_a_station_take_workers_on_from_a_train() {
+    // A direct bus would take over 18 hours and miss the deadline: the train it is.
+    let s = parse_scenario(
+        r#"{
+      "name": "train then buses",
+      "vehicle_types": [{"id": "coach", "seats": 50, "fixed_cost_yuan": 2000, "cost_per_km_yuan": 4}],
+      "origins": [{"id": "town", "lat": 48.48, "lon": 124.80, "fleet": {"coach": 2},
+                   "workers": [{"to": "park-a", "count": 40}, {"to": "park-b", "count": 35}]}],
+      "hubs": [
+        {"id": "nehe", "kind": "station", "lat": 48.49, "lon": 124.88, "transfer_min": 30},
+        {"id": "zhuanghe-north", "kind": "station", "lat": 39.73, "lon": 122.97, "transfer_min": 30,
+         "fleet": {"coach": 3}, "escorts": 3}
+      ],
+      "destinations": [
+        {"id": "park-a", "lat": 39.70, "lon": 122.99, "deadline_min": 1080},
+        {"id": "park-b", "lat": 39.66, "lon": 122.90, "deadline_min": 1080}
+      ],
+      "services": [{"id": "K1", "kind": "train", "from": "nehe", "to": "zhuanghe-north",
+                    "departure_min": 120, "arrival_min": 1000, "seats": 600, "cost_per_seat_yuan": 180}]
+    }"#,
+    )
+    .unwrap();
+    let p = solve_and_check(&s, &Options::default());
+    assert_eq!(p.totals.workers_delivered, 75);
+    assert_eq!(p.services.len(), 1);
+    assert_eq!(p.totals.hub_stops, 150, "75 workers stop at each station");
+    let based: Vec<_> = p.vehicles.iter().filter(|v| v.base == "zhuanghe-north").collect();
+    assert_eq!(based.len(), 2);
+    for v in based {
+        assert!(v.legs[0].depart_min >= 1000 + 30);
+    }
+}

@@ -24,6 +24,9 @@ pub struct MixOption {
 /// Loads up to this size go to the DP whole.
 pub const DIRECT_LIMIT: u32 = 400;
 
+/// Accessible loads up to this size go to the DP whole (the DP is `O(F A)` in memory).
+pub const ACC_LIMIT: u32 = 64;
+
 /// Cheapest counts per option covering `need` seats of which `need_acc` accessible, or `None`
 /// if the options cannot cover it.
 pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64, Vec<u32>)> {
@@ -45,6 +48,18 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
         pre_cost += f64::from(n) * opts[best].cost;
         need -= n * opts[best].cap;
         need_acc = need_acc.saturating_sub(n * opts[best].acc);
+    }
+    if need_acc > ACC_LIMIT {
+        // Pre-fill accessible seats with the option of least cost per accessible seat.
+        let best = (0..opts.len())
+            .filter(|&i| limits[i] > 0 && opts[i].acc > 0)
+            .min_by(|&a, &b| (opts[a].cost / f64::from(opts[a].acc)).total_cmp(&(opts[b].cost / f64::from(opts[b].acc))).then(a.cmp(&b)))?;
+        let n = ((need_acc - ACC_LIMIT) / opts[best].acc).min(limits[best]);
+        counts[best] += n;
+        limits[best] -= n;
+        pre_cost += f64::from(n) * opts[best].cost;
+        need = need.saturating_sub(n * opts[best].cap);
+        need_acc -= n * opts[best].acc;
     }
     let fa = (need as usize + 1) * (need_acc as usize + 1);
     let width = need_acc as usize + 1;
@@ -143,6 +158,14 @@ mod tests {
         let opts = [opt(39, 0, 3000.0, 1000), opt(24, 0, 1800.0, 1000)];
         let (_, n) = cheapest_mix(15_000, 0, &opts).unwrap();
         assert!(n[0] * 39 + n[1] * 24 >= 15_000);
+    }
+
+    #[test]
+    fn large_accessible_loads_are_covered() {
+        let opts = [opt(39, 0, 3000.0, 1000), opt(24, 4, 2400.0, 1000)];
+        let (_, n) = cheapest_mix(5_000, 900, &opts).unwrap();
+        assert!(n[0] * 39 + n[1] * 24 >= 5_000);
+        assert!(n[1] * 4 >= 900);
     }
 
     #[test]

@@ -247,3 +247,22 @@ fn buses_based_at_a_station_take_workers_on_from_a_train() {
         assert!(v.legs[0].depart_min >= 1000 + 30);
     }
 }
+
+#[test]
+fn a_short_fleet_is_filled_to_its_last_seat() {
+    let s = parse_scenario(
+        r#"{
+      "name": "one bus for fifty",
+      "vehicle_types": [{"id": "minibus", "seats": 20, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 3}],
+      "origins": [{"id": "home", "lat": 41.8, "lon": 120.77, "fleet": {"minibus": 1},
+                   "workers": [{"to": "plant", "count": 50}]}],
+      "destinations": [{"id": "plant", "lat": 38.95, "lon": 121.53, "deadline_min": 720}]
+    }"#,
+    )
+    .unwrap();
+    for strategy in [Strategy::Fast, Strategy::Direct] {
+        let p = solve_and_check(&s, &Options { strategy, ..Options::default() });
+        assert_eq!(p.totals.workers_delivered, 20, "{strategy:?}");
+        assert_eq!(p.totals.workers_unserved, 30);
+    }
+}

@@ -34,10 +34,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = BackendArg::Microlp)]
         backend: BackendArg,
         /// Time limit for the whole run, seconds.
-        #[arg(long, default_value_t = 30.0)]
+        #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
         time_limit: f64,
         /// Relative MIP gap at which the exact strategy may stop.
-        #[arg(long, default_value_t = 1e-4)]
+        #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
         mip_gap: f64,
         /// Random seed.
         #[arg(long, default_value_t = 0)]
@@ -233,9 +233,14 @@ fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
         println!("service {} {} {} -> {} {}: {n} workers", svc.id, hm(svc.departure_min), svc.from, svc.to, hm(svc.arrival_min));
     }
     for u in &p.unserved {
-        println!("UNSERVED {} from {} to {}{}: {:?}", u.count, u.origin, u.destination, if u.accessible { " (accessible)" } else { "" }, u.reason);
+        let reason = match u.reason {
+            busplan_core::plan::UnservedReason::NoFeasibleRoute => "no route reaches the destination in time within the rules",
+            busplan_core::plan::UnservedReason::CapacityShort => "buses, escorts, seats or hub space ran short",
+        };
+        println!("UNSERVED {} from {} to {}{}: {reason}", u.count, u.origin, u.destination, if u.accessible { " (accessible)" } else { "" });
     }
     if buses {
+        println!("(times are hours:minutes from the plan start)");
         for v in &p.vehicles {
             let legs: Vec<String> = v
                 .legs
@@ -248,6 +253,6 @@ fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
             println!("{} {}: {}", v.id, v.vehicle_type, legs.join(" | "));
         }
     } else {
-        println!("({} buses; --buses lists them)", p.vehicles.len());
+        println!("({} {}; --buses lists them)", p.vehicles.len(), if p.vehicles.len() == 1 { "bus" } else { "buses" });
     }
 }

@@ -65,7 +65,7 @@ impl Run {
 
 /// Runs the binary with `args` and collects its exit code and output.
 fn busplan(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let args: Vec<&OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    let args: Vec<&OsStr> = args.iter().map(AsRef::as_ref).collect();
     let out = Command::new(env!("CARGO_BIN_EXE_busplan"))
         .args(&args)
         .output()

@@ -12,7 +12,8 @@
 //!    the model satisfied;
 //! 3. service seats and hub sizes are checked.
 //!
-//! The search moves whole commodities (or halves) between paths and the unserved pool, and
+//! The search moves whole commodities (or halves; from the unserved pool also quarters, eighths
+//! and so on down to one worker) between paths and the unserved pool, and
 //! moves groups (all commodities that can use a hub, per hub, per hub and origin, per hub and
 //! destination) at once, since regrouping pays only when several commodities share the hub.
 //! Candidates are priced in parallel with rayon and the best one (ties: lowest index) is
@@ -256,7 +257,8 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
             st.unserved[k] = 0;
         }
     }
-    // Repair: halve the largest blamed flow into the unserved pool until the loading works.
+    // Repair: move the least flow of the largest blamed path into the unserved pool until the
+    // loading works.
     let mut loaded = load(s, net, &st.flow);
     while let Err(blame) = loaded {
         let culprit = (0..net.paths.len())
@@ -272,8 +274,26 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
             })
             .max_by_key(|&p| (st.flow[p], std::cmp::Reverse(p)))
             .expect("a blamed resource carries flow");
-        let amount = st.flow[culprit].div_ceil(2);
-        st.apply(net, &Move::Shift { k: net.paths[culprit].commodity, from: Some(culprit), to: None, amount });
+        // The least flow to take off the culprit path so that it loads (binary search; if
+        // even all of it is not enough, all of it goes and the next culprit follows).
+        let k = net.paths[culprit].commodity;
+        let fits = |amount: u32| {
+            let mut trial = State { flow: st.flow.clone(), unserved: st.unserved.clone() };
+            trial.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount });
+            load(s, net, &trial.flow).is_ok()
+        };
+        let (mut lo, mut hi) = (1, st.flow[culprit]);
+        if fits(hi) {
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if fits(mid) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+        }
+        st.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount: hi });
         loaded = load(s, net, &st.flow);
     }
     let (_, _, bus_cost) = loaded.expect("repaired");
@@ -296,8 +316,15 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
                         continue;
                     }
                     moves.push(Move::Shift { k, from, to, amount: have });
-                    if have > 1 {
-                        moves.push(Move::Shift { k, from, to, amount: have / 2 });
+                    // Serving part of the unserved pool may fit where all of it does not:
+                    // halves down to single workers; between paths, half.
+                    let mut part = have / 2;
+                    while part >= 1 {
+                        moves.push(Move::Shift { k, from, to, amount: part });
+                        if from.is_some() {
+                            break;
+                        }
+                        part /= 2;
                     }
                 }
             }

@@ -1,5 +1,5 @@
 //! Known optima: on tiny scenarios a brute-force enumeration of every split of every
-//! commodity between going direct and regrouping at the hub gives the optimum. With HiGHS the
+//! commodity between going direct and regrouping at the hub gives the optimum. With `HiGHS` the
 //! exact strategy must reach it; every strategy's cost must be at or above it and every lower
 //! bound at or below it.
 

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use busplan_core::plan::{Plan, Status};
 use busplan_core::{check, parse_scenario, plan, Backend, Options, Scenario, Strategy};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -225,7 +226,7 @@ fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
     );
     let mut line = format!("cost per worker {:.1} yuan; individual fares would be {}", t.cost_per_worker, yuan(t.individual_fares));
     if let (Some(d), Some(sv)) = (t.direct_only_cost, t.saving_vs_direct) {
-        line += &format!("; direct-only plan {} (saving {})", yuan(d), yuan(sv));
+        let _ = write!(line, "; direct-only plan {} (saving {})", yuan(d), yuan(sv));
     }
     println!("{line}");
     for svc in &p.services {

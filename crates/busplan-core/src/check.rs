@@ -1591,7 +1591,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
                 .map(|m| u64::from(m.pax.count))
                 .sum::<u64>();
             if matches!(cx.site(&leg.to), Some(Site::Hub(_))) {
-                hub_stops += count_of(&leg.passengers) as u64;
+                hub_stops += count_of(&leg.passengers);
             }
             if matches!(cx.site(&leg.to), Some(Site::Destination(_))) {
                 for p in leg.passengers.iter().filter(|p| p.destination == leg.to) {
@@ -1610,7 +1610,7 @@ fn check_totals(cx: &Ctx<'_>, acc: &Accounting, out: &mut Vec<Violation>) {
             .iter()
             .map(|m| u64::from(m.pax.count))
             .sum::<u64>();
-        hub_stops += count_of(&load.passengers) as u64;
+        hub_stops += count_of(&load.passengers);
         if let Some(s) = cx.service(&load.id) {
             service_seats += count_of(&load.passengers) as f64 * s.cost_per_seat_yuan;
         }

@@ -31,6 +31,18 @@ pub struct ExtractError(pub String);
 /// Passengers on a bus: count per (commodity, path).
 type Load = BTreeMap<(usize, usize), u32>;
 
+/// Workers waiting at a hub: where they come from, (commodity, path), count.
+type Token = (Other, (usize, usize), u32);
+
+/// The vehicle that drives an outbound slot at a hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotBus {
+    /// A bus that arrived at the hub (internal index) and goes on.
+    Arrived(usize),
+    /// A bus based at the hub.
+    Based,
+}
+
 /// Where workers moved from or to: a bus (internal index) or a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Other {
@@ -170,7 +182,7 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             v
         };
         // Workers continuing by bus on each outbound leg, by source.
-        let mut waiting: BTreeMap<usize, Vec<(Other, (usize, usize), u32)>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Vec<Token>> = BTreeMap::new();
         for &b in &incoming {
             for (&(k, p), &n) in &buses[b].legs[0].load {
                 let path = &net.paths[p];
@@ -200,7 +212,7 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
         }
         let in_time = |b: usize| net.leg_time[buses[b].legs[0].leg];
         let mut based_left: Vec<u32> = (0..nv).map(|v| alloc.based[h][v]).collect();
-        let mut taken: Vec<Option<Option<usize>>> = vec![None; slots.len()]; // Some(Some(b)) bus, Some(None) based
+        let mut taken: Vec<Option<SlotBus>> = vec![None; slots.len()];
         let mut used = vec![false; buses.len()];
         // Greedy by passengers who keep their seat.
         let mut pairs: Vec<(u32, usize, usize)> = Vec::new();
@@ -220,7 +232,7 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             if taken[si].is_some() || used[b] {
                 continue;
             }
-            taken[si] = Some(Some(b));
+            taken[si] = Some(SlotBus::Arrived(b));
             used[b] = true;
             if !hall_ok(net, &slots, &taken, &incoming, &used, &buses, &based_left, slots[si].1) {
                 taken[si] = None;
@@ -235,11 +247,11 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             let (a, v) = slots[si];
             let pick = incoming.iter().copied().find(|&b| !used[b] && buses[b].v == v && in_time(b) <= net.leg_time[a]);
             if let Some(b) = pick {
-                taken[si] = Some(Some(b));
+                taken[si] = Some(SlotBus::Arrived(b));
                 used[b] = true;
             } else if based_left[v] > 0 {
                 based_left[v] -= 1;
-                taken[si] = Some(None);
+                taken[si] = Some(SlotBus::Based);
             } else {
                 return Err(ExtractError(format!("no bus of type {} for the leg from hub {}", s.vehicle_types[v].id, hub.id)));
             }
@@ -257,26 +269,24 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             let caps: Vec<(u32, u32)> = my_slots.iter().map(|&si| (net.cap[slots[si].1], net.acc_cap[slots[si].1])).collect();
             // Stayers first, then the others; without stayers if that fails.
             let mut stayers: Vec<Load> = vec![Load::new(); my_slots.len()];
-            let mut movers: Vec<(Other, (usize, usize), u32)> = Vec::new();
+            let mut movers: Vec<Token> = Vec::new();
             for &(src, key, n) in &tokens {
                 let slot = match src {
-                    Other::Bus(b) => my_slots.iter().position(|&si| taken[si] == Some(Some(b))),
+                    Other::Bus(b) => my_slots.iter().position(|&si| taken[si] == Some(SlotBus::Arrived(b))),
                     Other::Service(_) => None,
                 };
-                match slot {
-                    Some(i) => *stayers[i].entry(key).or_default() += n,
-                    None => movers.push((src, key, n)),
+                if let Some(i) = slot {
+                    *stayers[i].entry(key).or_default() += n;
+                } else {
+                    movers.push((src, key, n));
                 }
             }
             let mover_tokens: Vec<((usize, usize), u32)> = movers.iter().map(|&(_, key, n)| (key, n)).collect();
-            let placed = match fill(&caps, &stayers, &mover_tokens, &acc_of) {
-                Some(l) => Some((l, stayers)),
-                None => {
-                    let all: Vec<((usize, usize), u32)> = tokens.iter().map(|&(_, key, n)| (key, n)).collect();
-                    fill(&caps, &[], &all, &acc_of).map(|l| (l, vec![Load::new(); my_slots.len()]))
-                }
-            };
-            let Some((loads, _)) = placed else {
+            let placed = fill(&caps, &stayers, &mover_tokens, &acc_of).or_else(|| {
+                let all: Vec<((usize, usize), u32)> = tokens.iter().map(|&(_, key, n)| (key, n)).collect();
+                fill(&caps, &[], &all, &acc_of)
+            });
+            let Some(loads) = placed else {
                 return Err(ExtractError(format!("buses from hub {} are too small for their workers", hub.id)));
             };
             // Who came from where: hand out each bus's load over the sources, stayers from
@@ -287,7 +297,7 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             }
             // First pass: every continuing bus keeps its own passengers for this leg.
             let own_of = |si: usize| match taken[si] {
-                Some(Some(b)) => Some(b),
+                Some(SlotBus::Arrived(b)) => Some(b),
                 _ => None,
             };
             let mut kept: Vec<Load> = vec![Load::new(); my_slots.len()];
@@ -345,13 +355,10 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                 let v = slots[si].1;
                 lb.depart = ready_at + transfer;
                 lb.arrive = lb.depart + minutes(a, v)?;
-                let me = match own {
-                    Some(b) => b,
-                    None => {
-                        buses.push(BusBuild { v, base: Site::Hub(h), legs: Vec::new() });
-                        buses.len() - 1
-                    }
-                };
+                let me = own.unwrap_or_else(|| {
+                    buses.push(BusBuild { v, base: Site::Hub(h), legs: Vec::new() });
+                    buses.len() - 1
+                });
                 // Mirror the moves on the sources.
                 for (&(src, k), &n) in &lb.boarded {
                     match src {
@@ -505,7 +512,7 @@ fn fill(caps: &[(u32, u32)], pre: &[Load], tokens: &[((usize, usize), u32)], acc
 fn hall_ok(
     net: &Network,
     slots: &[(usize, usize)],
-    taken: &[Option<Option<usize>>],
+    taken: &[Option<SlotBus>],
     incoming: &[usize],
     used: &[bool],
     buses: &[BusBuild],

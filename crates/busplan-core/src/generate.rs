@@ -11,7 +11,7 @@ use crate::scenario::{
 };
 use std::collections::BTreeMap;
 
-/// A small deterministic random source (SplitMix64).
+/// A small deterministic random source (`SplitMix64`).
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 

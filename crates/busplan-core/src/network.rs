@@ -116,8 +116,8 @@ impl Network {
         let speeds: Vec<f64> = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
         let slow = speeds.iter().copied().fold(f64::INFINITY, f64::min);
         let fast = speeds.iter().copied().fold(0.0, f64::max);
-        let cap: Vec<u32> = s.vehicle_types.iter().map(|v| v.capped_seats()).collect();
-        let acc_cap: Vec<u32> = s.vehicle_types.iter().map(|v| v.capped_accessible_seats()).collect();
+        let cap: Vec<u32> = s.vehicle_types.iter().map(crate::scenario::VehicleType::capped_seats).collect();
+        let acc_cap: Vec<u32> = s.vehicle_types.iter().map(crate::scenario::VehicleType::capped_accessible_seats).collect();
         let any_acc_type = acc_cap.iter().any(|&a| a > 0);
 
         // Commodities, aggregated by (origin, destination, class) in a fixed order.

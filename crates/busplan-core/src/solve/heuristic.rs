@@ -37,8 +37,11 @@ pub enum Blame {
     Service(usize),
 }
 
+/// Buses per leg (or hub) and vehicle type.
+pub type Counts = Vec<Vec<u32>>;
+
 /// Buses for a choice of flows: `(y per leg per type, z per hub per type, bus cost)`.
-pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Vec<Vec<u32>>, Vec<Vec<u32>>, f64), Blame> {
+pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts, f64), Blame> {
     let nv = s.vehicle_types.len();
     let nl = net.legs.len();
     let mut leg_flow = vec![0u32; nl];
@@ -145,15 +148,12 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Vec<Vec<u32>>,
                         (spare > 0).then(|| (net.leg_cost(s, b, v), b, o, spare))
                     })
                     .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                match extra {
-                    Some((c, b, o, spare)) => {
-                        opts.push(MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: c + t.cost_per_km_yuan * km, max: spare });
-                        extra_from.push(Some((b, o)));
-                    }
-                    None => {
-                        opts.push(MixOption { cap: 0, acc: 0, cost: 0.0, max: 0 });
-                        extra_from.push(None);
-                    }
+                if let Some((c, b, o, spare)) = extra {
+                    opts.push(MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: c + t.cost_per_km_yuan * km, max: spare });
+                    extra_from.push(Some((b, o)));
+                } else {
+                    opts.push(MixOption { cap: 0, acc: 0, cost: 0.0, max: 0 });
+                    extra_from.push(None);
                 }
             }
             let (c, n) = cheapest_mix(leg_flow[a], leg_acc[a], &opts).ok_or(Blame::Hub(h))?;

@@ -64,10 +64,10 @@ impl Strategy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// microlp, pure Rust.
+    /// `microlp`, pure Rust.
     #[default]
     Microlp,
-    /// HiGHS (needs the `highs` feature).
+    /// `HiGHS` (needs the `highs` feature).
     Highs,
 }
 

@@ -1,4 +1,4 @@
-//! The allocation model, built with good_lp.
+//! The allocation model, built with `good_lp`.
 //!
 //! Sets: commodities `k` (size `q_k`), their paths `P_k`, bus legs `a`, vehicle types `v`
 //! (capped seats `C_v`, capped accessible seats `A_v`), hubs `h`, services `s`.
@@ -205,12 +205,12 @@ pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
     for (o, origin) in s.origins.iter().enumerate() {
         let mut all = Expression::default();
         let mut any = false;
-        for v in 0..nv {
+        for (v, fleet) in (0..nv).map(|v| (v, origin_fleet(o, v))) {
             let mut e = Expression::default();
             let mut any_v = false;
-            for (a, leg) in net.legs.iter().enumerate() {
+            for (row, leg) in y.iter().zip(&net.legs) {
                 if leg.from == Site::Origin(o) {
-                    if let Some(var) = y[a][v] {
+                    if let Some(var) = row[v] {
                         e.add_mul(1.0, var);
                         all.add_mul(1.0, var);
                         any_v = true;
@@ -219,7 +219,7 @@ pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
             }
             if any_v {
                 any = true;
-                constraints.push(e.leq(f64::from(origin_fleet(o, v))));
+                constraints.push(e.leq(f64::from(fleet)));
             }
         }
         if let (Some(esc), true) = (origin.escorts, any) {

@@ -6,6 +6,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/chaoyang-dalian.json");
     let scenario = busplan::parse_scenario(&std::fs::read_to_string(path)?)?;
     let plan = busplan::plan(&scenario, &busplan::Options::default())?;
+    // Trust, but verify: the checker re-derives everything from the scenario.
+    let report = busplan::check(&scenario, &plan);
+    assert!(report.is_ok(), "{report}");
     let t = &plan.totals;
     println!(
         "{}: {} workers on {} buses, cost {:.0} yuan (lower bound {:.0}, gap {:.2} %)",

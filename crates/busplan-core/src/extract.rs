@@ -486,8 +486,8 @@ fn fill(caps: &[(u32, u32)], pre: &[Load], tokens: &[((usize, usize), u32)], acc
                 if left == 0 {
                     break;
                 }
-                let free = caps[i].0 - used[i];
-                let room = if pass_acc { free.min(caps[i].1 - acc_used[i]) } else { free };
+                let free = caps[i].0.saturating_sub(used[i]);
+                let room = if pass_acc { free.min(caps[i].1.saturating_sub(acc_used[i])) } else { free };
                 let m = room.min(left);
                 if m > 0 {
                     *loads[i].entry(key).or_default() += m;

@@ -259,7 +259,16 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
         // Passengers onto the outbound buses, leg by leg.
         for &a in &outs {
             let my_slots: Vec<usize> = (0..slots.len()).filter(|&si| slots[si].0 == a).collect();
-            let tokens = waiting.remove(&a).unwrap_or_default();
+            let mut tokens = waiting.remove(&a).unwrap_or_default();
+            // Earliest arrivals first: they fill the first buses, which can then leave first,
+            // and each bus takes its boarders from the earliest sources.
+            tokens.sort_by_key(|&(src, key, _)| {
+                let at = match src {
+                    Other::Bus(b) => buses[b].legs[0].arrive,
+                    Other::Service(si) => s.services[si].arrival_min,
+                };
+                (at, src, key)
+            });
             if my_slots.is_empty() {
                 if !tokens.is_empty() {
                     return Err(ExtractError(format!("workers but no bus from hub {}", hub.id)));

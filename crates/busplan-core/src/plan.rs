@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// The allocation model was solved to proven optimality (see `gap` for waits at hubs that
-    /// the model does not price).
+    /// Proven optimal: the allocation model was solved to optimality and the plan's cost is
+    /// within the MIP gap of the lower bound.
     Optimal,
     /// A feasible plan; `gap` says how far from the lower bound it may be.
     Feasible,

@@ -2,6 +2,7 @@
 
 mod common;
 mod determinism;
+mod docs;
 mod examples;
 mod exact;
 mod properties;

@@ -56,9 +56,14 @@ enum Command {
     /// Check a plan against its scenario, without the model.
     Check {
         /// Scenario file (JSON).
-        scenario: PathBuf,
+        #[arg(required_unless_present = "codes")]
+        scenario: Option<PathBuf>,
         /// Plan file (JSON).
-        plan: PathBuf,
+        #[arg(required_unless_present = "codes")]
+        plan: Option<PathBuf>,
+        /// List every check code instead.
+        #[arg(long)]
+        codes: bool,
     },
     /// Validate a scenario and list every problem.
     Validate {
@@ -136,7 +141,13 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(u8::from(!p.unserved.is_empty()))
         }
-        Command::Check { scenario, plan: plan_path } => {
+        Command::Check { scenario, plan: plan_path, codes } => {
+            let (Some(scenario), Some(plan_path), false) = (scenario, plan_path, codes) else {
+                for (code, what) in busplan_core::check::codes() {
+                    println!("{code}  {what}");
+                }
+                return Ok(0);
+            };
             let s = read_scenario(&scenario)?;
             let text = std::fs::read_to_string(&plan_path).with_context(|| format!("cannot read plan {}", plan_path.display()))?;
             let p: Plan = serde_json::from_str(&text).with_context(|| format!("plan {} is not a busplan plan", plan_path.display()))?;

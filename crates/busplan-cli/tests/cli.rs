@@ -512,6 +512,20 @@ fn validate_without_file_or_codes_exits_2() {
     busplan(&[&"validate"]).expect_code(2).stderr_is_error().stderr_has("--codes");
 }
 
+#[test]
+fn check_codes_lists_every_check() {
+    let run = busplan(&[&"check", &"--codes"]);
+    run.expect_code(0);
+    for code in ["C01", "C05", "C10", "C13", "C14"] {
+        assert!(run.stdout.lines().any(|l| l.starts_with(&format!("{code} "))), "no {code} line\n{run}");
+    }
+}
+
+#[test]
+fn check_without_files_exits_2() {
+    busplan(&[&"check"]).expect_code(2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Backends and strategies
 // ---------------------------------------------------------------------------------------------

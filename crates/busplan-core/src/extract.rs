@@ -8,10 +8,10 @@
 //!    on accessible seats, then with the others in order of their next destination, so that
 //!    workers for one district sit together. Buses leave at the origin's ready time.
 //! 2. Hubs: outbound slots (`y_av` of each leg out of the hub) are matched to arriving buses of
-//!    the same type that arrive in time, or to buses based at the hub. Pairs are taken
-//!    greedily by how many passengers would keep their seat, each pair only if the remaining
-//!    slots can still all be matched (Hall's condition, checked per threshold); the rest in
-//!    order of deadline. Workers then stay in their seat where they can, and the others are
+//!    the same type that arrive in time, or to buses based at the hub, so that the most
+//!    passengers keep their seat: exactly, as a transportation LP (`match_slots`); should
+//!    that fail, greedily, each pair only while the remaining slots can still all be matched
+//!    (Hall's condition, checked per threshold), the rest in order of deadline. Workers then stay in their seat where they can, and the others are
 //!    placed accessible first. An outbound bus leaves once every bus or service bringing its
 //!    passengers, and itself, has arrived, plus the hub's transfer minutes.
 //! 3. Buses that end up carrying nobody are dropped; ids are given in a fixed order.
@@ -214,14 +214,35 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
         let mut based_left: Vec<u32> = (0..nv).map(|v| alloc.based[h][v]).collect();
         let mut taken: Vec<Option<SlotBus>> = vec![None; slots.len()];
         let mut used = vec![false; buses.len()];
-        // Greedy by passengers who keep their seat.
+        let stays = |b: usize, a: usize| -> u32 {
+            buses[b].legs[0]
+                .load
+                .iter()
+                .filter(|(&(_, p), _)| net.paths[p].service.is_none() && net.paths[p].legs.get(1) == Some(&a))
+                .map(|(_, &n)| n)
+                .sum()
+        };
+        if let Some(exact) = match_slots(net, &slots, &incoming, &buses, &based_left, &stays) {
+            for (si, bus) in exact.into_iter().enumerate() {
+                match bus {
+                    SlotBus::Arrived(b) => used[b] = true,
+                    SlotBus::Based => based_left[slots[si].1] -= 1,
+                }
+                taken[si] = Some(bus);
+            }
+        }
+        // Fallback (the exact matching is an LP that should not fail): greedy by passengers
+        // who keep their seat, each pair only while the other slots can still be matched.
         let mut pairs: Vec<(u32, usize, usize)> = Vec::new();
         for (si, &(a, v)) in slots.iter().enumerate() {
+            if taken[si].is_some() {
+                continue;
+            }
             for &b in &incoming {
                 if buses[b].v != v || in_time(b) > net.leg_time[a] {
                     continue;
                 }
-                let stay: u32 = buses[b].legs[0].load.iter().filter(|(&(_, p), _)| net.paths[p].service.is_none() && net.paths[p].legs.get(1) == Some(&a)).map(|(_, &n)| n).sum();
+                let stay = stays(b, a);
                 if stay > 0 {
                     pairs.push((stay, si, b));
                 }
@@ -515,6 +536,120 @@ fn fill(caps: &[(u32, u32)], pre: &[Load], tokens: &[((usize, usize), u32)], acc
     Some(loads)
 }
 
+/// The matching of buses to outbound slots at a hub that keeps the most passengers in their
+/// seat, exactly: a transportation problem (slots grouped by leg and type, each arriving bus
+/// used at most once, buses based at the hub within their number), whose LP has integral
+/// vertices because its matrix is totally unimodular. Weights are the passengers who stay,
+/// plus a small bonus for reusing an arriving bus rather than a based one. `None` if the LP
+/// fails or its answer is not integral (the caller then falls back to a greedy matching).
+fn match_slots(
+    net: &Network,
+    slots: &[(usize, usize)],
+    incoming: &[usize],
+    buses: &[BusBuild],
+    based: &[u32],
+    stays: &dyn Fn(usize, usize) -> u32,
+) -> Option<Vec<SlotBus>> {
+    use good_lp::{variable, Expression, ProblemVariables, Solution, SolverModel};
+    if slots.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut groups: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    for &g in slots {
+        *groups.entry(g).or_default() += 1;
+    }
+    let groups: Vec<((usize, usize), u32)> = groups.into_iter().collect();
+    let mut vars = ProblemVariables::new();
+    let mut pairs = Vec::new();
+    let mut objective = Expression::default();
+    for (g, &((a, v), _)) in groups.iter().enumerate() {
+        for &b in incoming {
+            if buses[b].v == v && net.leg_time[buses[b].legs[0].leg] <= net.leg_time[a] {
+                let var = vars.add(variable().min(0).max(1));
+                objective.add_mul(f64::from(stays(b, a)) + 1e-3, var);
+                pairs.push((b, g, var));
+            }
+        }
+    }
+    let based_var: Vec<Option<good_lp::Variable>> = groups
+        .iter()
+        .map(|&((_, v), c)| (based[v] > 0).then(|| vars.add(variable().min(0).max(c.min(based[v])))))
+        .collect();
+    let mut problem = vars.maximise(objective).using(good_lp::microlp);
+    // Every slot gets a bus: sum_b m_bg + based_g = c_g.
+    for (g, &(_, c)) in groups.iter().enumerate() {
+        let mut e = Expression::default();
+        for &(_, pg, var) in &pairs {
+            if pg == g {
+                e.add_mul(1.0, var);
+            }
+        }
+        if let Some(bv) = based_var[g] {
+            e.add_mul(1.0, bv);
+        }
+        problem.add_constraint(e.eq(f64::from(c)));
+    }
+    // Every arriving bus goes on at most once: sum_g m_bg <= 1.
+    for &b in incoming {
+        let mut e = Expression::default();
+        let mut any = false;
+        for &(pb, _, var) in &pairs {
+            if pb == b {
+                e.add_mul(1.0, var);
+                any = true;
+            }
+        }
+        if any {
+            problem.add_constraint(e.leq(1.0));
+        }
+    }
+    // Based buses within their number: sum_{g of type v} based_g <= z_hv.
+    for (v, &z) in based.iter().enumerate() {
+        let mut e = Expression::default();
+        let mut any = false;
+        for (g, &((_, gv), _)) in groups.iter().enumerate() {
+            if let (true, Some(bv)) = (gv == v, based_var[g]) {
+                e.add_mul(1.0, bv);
+                any = true;
+            }
+        }
+        if any {
+            problem.add_constraint(e.leq(f64::from(z)));
+        }
+    }
+    let sol = problem.solve().ok()?;
+    let integral = |x: f64| (x - x.round()).abs() < 1e-6;
+    let mut per_group: Vec<Vec<SlotBus>> = vec![Vec::new(); groups.len()];
+    for &(b, g, var) in &pairs {
+        let x = sol.value(var);
+        if !integral(x) {
+            return None;
+        }
+        if x.round() >= 1.0 {
+            per_group[g].push(SlotBus::Arrived(b));
+        }
+    }
+    for (g, bv) in based_var.iter().enumerate() {
+        if let Some(bv) = bv {
+            let x = sol.value(*bv);
+            if !integral(x) {
+                return None;
+            }
+            per_group[g].extend(std::iter::repeat_n(SlotBus::Based, x.round() as usize));
+        }
+    }
+    // Hand each group's buses to its slots, in slot order.
+    let index: BTreeMap<(usize, usize), usize> = groups.iter().enumerate().map(|(g, &(key, _))| (key, g)).collect();
+    let mut next = vec![0usize; groups.len()];
+    let mut out = Vec::with_capacity(slots.len());
+    for key in slots {
+        let g = index[key];
+        out.push(*per_group[g].get(next[g])?);
+        next[g] += 1;
+    }
+    (next.iter().zip(&per_group).all(|(&n, list)| n == list.len())).then_some(out)
+}
+
 /// Whether the free slots of type `v` can still all get a bus: for every threshold `L`,
 /// free slots with `L_a <= L` <= free arriving buses with arrival `<= L` + based buses left.
 #[allow(clippy::too_many_arguments)]
@@ -535,4 +670,85 @@ fn hall_ok(
         let have = avail.iter().filter(|&&t| t <= limit).count() + based_left[v] as usize;
         need <= have
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn two_origins_one_hub() -> (Scenario, Network) {
+        let s: Scenario = serde_json::from_str(
+            r#"{"name": "m", "vehicle_types": [{"id": "bus", "seats": 30, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
+            "origins": [
+              {"id": "a", "lat": 41.8, "lon": 120.7, "fleet": {"bus": 2}, "workers": [{"to": "d1", "count": 10}, {"to": "d2", "count": 9}]},
+              {"id": "b", "lat": 41.1, "lon": 119.7, "fleet": {"bus": 2}, "workers": [{"to": "d1", "count": 10}]}],
+            "hubs": [{"id": "h", "kind": "service_area", "lat": 41.1, "lon": 121.1}],
+            "destinations": [{"id": "d1", "lat": 39.0, "lon": 121.6, "deadline_min": 900},
+                             {"id": "d2", "lat": 39.4, "lon": 122.0, "deadline_min": 900}]}"#,
+        )
+        .unwrap();
+        let net = Network::new(&s, &TravelTable::new(&s).unwrap());
+        (s, net)
+    }
+
+    fn leg(net: &Network, from: Site, to: Site) -> usize {
+        net.legs.iter().position(|l| l.from == from && l.to == to).unwrap()
+    }
+
+    #[test]
+    fn matching_keeps_the_most_passengers_seated_where_greedy_does_not() {
+        let (_, net) = two_origins_one_hub();
+        let bus = |o: usize| BusBuild {
+            v: 0,
+            base: Site::Origin(o),
+            legs: vec![LegBuild {
+                leg: leg(&net, Site::Origin(o), Site::Hub(0)),
+                depart: 0,
+                arrive: 0,
+                load: Load::new(),
+                boarded: BTreeMap::new(),
+                alighted: BTreeMap::new(),
+                stay: Load::new(),
+            }],
+        };
+        let buses = vec![bus(0), bus(1)];
+        let to_d1 = leg(&net, Site::Hub(0), Site::Dest(0));
+        let to_d2 = leg(&net, Site::Hub(0), Site::Dest(1));
+        // Bus 0 carries 10 for d1 and 9 for d2; bus 1 carries 10 for d1. Taking the heaviest
+        // pair first (bus 0 to d1) keeps 10 seated; the best matching keeps 19.
+        let stays = |b: usize, a: usize| match (b, a == to_d1) {
+            (0, true) | (1, true) => 10,
+            (0, false) => 9,
+            _ => 0,
+        };
+        let slots = vec![(to_d1, 0), (to_d2, 0)];
+        let got = match_slots(&net, &slots, &[0, 1], &buses, &[0], &stays).unwrap();
+        assert_eq!(got, vec![SlotBus::Arrived(1), SlotBus::Arrived(0)]);
+    }
+
+    #[test]
+    fn matching_uses_based_buses_only_when_needed() {
+        let (_, net) = two_origins_one_hub();
+        let buses = vec![BusBuild {
+            v: 0,
+            base: Site::Origin(0),
+            legs: vec![LegBuild {
+                leg: leg(&net, Site::Origin(0), Site::Hub(0)),
+                depart: 0,
+                arrive: 0,
+                load: Load::new(),
+                boarded: BTreeMap::new(),
+                alighted: BTreeMap::new(),
+                stay: Load::new(),
+            }],
+        }];
+        let to_d1 = leg(&net, Site::Hub(0), Site::Dest(0));
+        let to_d2 = leg(&net, Site::Hub(0), Site::Dest(1));
+        let stays = |_: usize, a: usize| if a == to_d2 { 5 } else { 0 };
+        let got = match_slots(&net, &[(to_d1, 0), (to_d2, 0)], &[0], &buses, &[3], &stays).unwrap();
+        assert_eq!(got, vec![SlotBus::Based, SlotBus::Arrived(0)]);
+        // Too few buses: no matching.
+        assert!(match_slots(&net, &[(to_d1, 0), (to_d2, 0)], &[0], &buses, &[0], &stays).is_none());
+    }
 }

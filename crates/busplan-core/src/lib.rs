@@ -108,7 +108,6 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
     let status = match outcome {
         Outcome::Optimal if gap <= opts.mip_gap + 1e-5 => Status::Optimal,
         Outcome::Optimal | Outcome::Feasible => Status::Feasible,
-        Outcome::Feasible => Status::Feasible,
         Outcome::TimeLimit => Status::TimeLimit,
     };
     Ok(Plan {

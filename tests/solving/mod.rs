@@ -266,3 +266,44 @@ fn a_short_fleet_is_filled_to_its_last_seat() {
         assert_eq!(p.totals.workers_unserved, 30);
     }
 }
+
+#[test]
+fn extra_buses_from_one_origin_share_its_escorts() {
+    // The train's arrival station needs a bus that only an origin with one escort can send:
+    // two types there, one escort, so at most one bus may leave it.
+    let s = parse_scenario(
+        r#"{"name":"esc","vehicle_types":[
+      {"id":"A","seats":30,"fixed_cost_yuan":1000,"cost_per_km_yuan":1},
+      {"id":"B","seats":30,"fixed_cost_yuan":1000,"cost_per_km_yuan":1}],
+     "origins":[
+      {"id":"o1","lat":0,"lon":0,"fleet":{"A":5},"workers":[{"to":"d","count":50}]},
+      {"id":"o2","lat":0,"lon":0,"fleet":{"A":1,"B":1},"escorts":1,"workers":[]}],
+     "hubs":[{"id":"h1","kind":"station","lat":0,"lon":0},{"id":"h2","kind":"station","lat":0,"lon":0}],
+     "destinations":[{"id":"d","lat":0,"lon":0,"deadline_min":300}],
+     "services":[{"id":"S","kind":"train","from":"h1","to":"h2","departure_min":60,"arrival_min":120,"seats":100}],
+     "travel":{"model":{"kind":"matrix","entries":[
+       {"from":"o1","to":"h1","km":10},{"from":"h2","to":"d","km":10},{"from":"o2","to":"h2","km":10}]}}}"#,
+    )
+    .unwrap();
+    for strategy in [Strategy::Fast, Strategy::Exact] {
+        let p = solve_and_check(&s, &Options { strategy, time_limit_s: 5.0, ..Options::default() });
+        assert_eq!(p.vehicles.iter().filter(|v| v.base == "o2").count(), 1, "{strategy:?}");
+        assert_eq!(p.totals.workers_delivered, 30, "{strategy:?}");
+    }
+}
+
+#[test]
+fn timings_use_the_slowest_type_that_has_buses() {
+    // A slow type with no bus anywhere does not make the only bus late.
+    let s = parse_scenario(
+        r#"{"name":"speed","vehicle_types":[
+      {"id":"fast","seats":40,"fixed_cost_yuan":1000,"cost_per_km_yuan":1,"speed_kmh":100},
+      {"id":"slow","seats":40,"fixed_cost_yuan":500,"cost_per_km_yuan":1,"speed_kmh":40}],
+     "origins":[{"id":"o","lat":0,"lon":0,"fleet":{"fast":1},"workers":[{"to":"d","count":30}]}],
+     "destinations":[{"id":"d","lat":0,"lon":0,"deadline_min":90}],
+     "travel":{"model":{"kind":"matrix","entries":[{"from":"o","to":"d","km":100}]}}}"#,
+    )
+    .unwrap();
+    let p = solve_and_check(&s, &Options::default());
+    assert_eq!(p.totals.workers_delivered, 30);
+}

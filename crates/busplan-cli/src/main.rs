@@ -246,7 +246,7 @@ fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
     }
     for u in &p.unserved {
         let reason = match u.reason {
-            busplan_core::plan::UnservedReason::NoFeasibleRoute => "no route reaches the destination in time within the rules",
+            busplan_core::plan::UnservedReason::NoFeasibleRoute => "no route reaches the destination in time (at the slowest speed of the fleet) within the rules",
             busplan_core::plan::UnservedReason::CapacityShort => "buses, escorts, seats or hub space ran short",
         };
         println!("UNSERVED {} from {} to {}{}: {reason}", u.count, u.origin, u.destination, if u.accessible { " (accessible)" } else { "" });

@@ -101,7 +101,7 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
         None
     };
     let totals = plan::totals(s, &chosen.vehicles, &chosen.services, &chosen.unserved, direct_only_cost);
-    let lower_bound = round2(solved.lower_bound.min(totals.cost).max(0.0));
+    let lower_bound = round2(solved.lower_bound.max(0.0));
     let gap = if totals.cost > 0.0 { ((totals.cost - lower_bound) / totals.cost).clamp(0.0, 1.0) } else { 0.0 };
     // Optimal only if the plan itself is within the solver's gap of the bound: waiting at hubs
     // that the model does not price can leave an optimal allocation's plan above it.

@@ -10,7 +10,9 @@
 //! - by a service: bus `o -> h1`, service `s: h1 -> h2`, bus `h2 -> d` (2 changes).
 //!
 //! Times are conservative: a path is kept only if it meets its deadline at the speed of the
-//! slowest vehicle type (`slow`), so every mix of buses the model chooses is on time. The
+//! slowest vehicle type that has buses (`slow`), so every mix of buses the model chooses is on
+//! time. This is a planning rule (any bus may be sent on any leg), and lower bounds are bounds
+//! for plans that keep it. The
 //! worker-time cost of a path uses the fastest type and no waiting (`fast`), a lower estimate
 //! of what the timetable will show, so the model's objective never overstates a plan's cost.
 //!
@@ -113,7 +115,16 @@ pub enum Edge {
 impl Network {
     /// Builds commodities, legs and paths.
     pub fn new(s: &Scenario, travel: &TravelTable) -> Network {
-        let speeds: Vec<f64> = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
+        // Timetables are planned at the slowest speed of the types that have buses, so that any
+        // bus may take any leg; worker time is priced at the fastest (a lower estimate).
+        let has_buses = |id: &str| {
+            s.origins.iter().map(|o| &o.fleet).chain(s.hubs.iter().map(|h| &h.fleet)).any(|f| f.get(id).is_some_and(|&n| n > 0))
+        };
+        let mut speeds: Vec<f64> =
+            (0..s.vehicle_types.len()).filter(|&v| has_buses(&s.vehicle_types[v].id)).map(|v| s.speed_of(v)).collect();
+        if speeds.is_empty() {
+            speeds = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
+        }
         let slow = speeds.iter().copied().fold(f64::INFINITY, f64::min);
         let fast = speeds.iter().copied().fold(0.0, f64::max);
         let cap: Vec<u32> = s.vehicle_types.iter().map(crate::scenario::VehicleType::capped_seats).collect();

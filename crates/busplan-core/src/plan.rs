@@ -119,7 +119,8 @@ pub struct ServiceLoad {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnservedReason {
-    /// No route reaches the destination before its deadline within the rules.
+    /// No route reaches the destination before its deadline within the rules, with timings
+    /// at the slowest speed among the vehicle types that have buses.
     NoFeasibleRoute,
     /// Routes exist but buses, escorts, seats or hub space ran short.
     CapacityShort,

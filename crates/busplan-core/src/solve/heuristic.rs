@@ -162,6 +162,16 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts
                 return Err(Blame::Hub(h));
             }
             hub_escorts -= based_now;
+            // Extra buses of several types may come from one origin: their escorts are shared.
+            let mut extra_by_origin: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
+            for v in 0..nv {
+                if let Some((_, o)) = extra_from[v] {
+                    *extra_by_origin.entry(o).or_default() += n[3 * v + 2];
+                }
+            }
+            if extra_by_origin.iter().any(|(&o, &k)| k > escorts[o]) {
+                return Err(Blame::Hub(h));
+            }
             for v in 0..nv {
                 let (n_in, n_based, n_extra) = (n[3 * v], n[3 * v + 1], n[3 * v + 2]);
                 used_in[v] += n_in;

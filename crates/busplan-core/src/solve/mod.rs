@@ -209,7 +209,8 @@ pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, Solv
             } else {
                 Outcome::Feasible
             };
-            Ok(Solved { alloc: heur, lower_bound: lp.unwrap_or(0.0).min(heur_cost), outcome })
+            // No clamping: a heuristic below the LP bound is a bug, and the checker says so.
+            Ok(Solved { alloc: heur, lower_bound: lp.unwrap_or(0.0), outcome })
         }
         Strategy::Exact => {
             let mip = mip(s, net, opts, &heur, remaining(deadline))?;
@@ -226,9 +227,9 @@ pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, Solv
                         SolutionStatus::GapLimit => (Outcome::Feasible, cost * (1.0 - opts.mip_gap)),
                         SolutionStatus::TimeLimit => (Outcome::TimeLimit, lp_lb),
                     };
-                    Ok(Solved { alloc, lower_bound: lb.max(lp_lb).min(cost), outcome })
+                    Ok(Solved { alloc, lower_bound: lb.max(lp_lb), outcome })
                 }
-                None => Ok(Solved { alloc: heur, lower_bound: lp_lb.min(heur_cost), outcome: Outcome::TimeLimit }),
+                None => Ok(Solved { alloc: heur, lower_bound: lp_lb, outcome: Outcome::TimeLimit }),
             }
         }
     }

@@ -78,16 +78,17 @@ pub fn plan(scenario: &Scenario, options: &Options) -> Result<Plan, Error> {
 }
 
 fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
+    let started = std::time::Instant::now();
     let travel = TravelTable::new(s)?;
     let net = Network::new(s, &travel);
-    let (parts, solved) = solve_and_extract(s, &travel, &net, opts)?;
+    let (parts, solved) = solve_and_extract(s, &travel, &net, opts, started)?;
     let mut chosen = parts;
     let mut outcome = solved.outcome;
     // The direct-only plan is the baseline of the saving, and a candidate: a plan with hubs
     // that waits longer at a hub than the model priced may cost more than it.
     let direct_only_cost = if opts.compare_direct && opts.strategy != Strategy::Direct {
-        let direct_opts = Options { strategy: Strategy::Direct, ..opts.clone() };
-        let (direct, _) = solve_and_extract(s, &travel, &net, &direct_opts)?;
+        let direct_opts = Options { strategy: Strategy::Direct, time_limit_s: time_left(opts, started), ..opts.clone() };
+        let (direct, _) = solve_and_extract(s, &travel, &net, &direct_opts, started)?;
         let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
         let direct_cost = cost(&direct);
         if direct_cost < cost(&chosen) - 1e-6 {
@@ -130,6 +131,7 @@ fn solve_and_extract(
     travel: &TravelTable,
     net: &Network,
     opts: &Options,
+    started: std::time::Instant,
 ) -> Result<(extract::Extracted, solve::Solved), Error> {
     let solved = solve::solve(s, net, opts)?;
     match extract::extract(s, travel, net, &solved.alloc) {
@@ -137,13 +139,18 @@ fn solve_and_extract(
         Err(e) if opts.strategy == Strategy::Exact => {
             // A solver's tolerances may leave a solution that cannot be loaded: fall back to
             // the heuristic, keeping the exact run's lower bound.
-            let fallback = solve::solve(s, net, &Options { strategy: Strategy::Fast, ..opts.clone() })?;
+            let fallback = solve::solve(s, net, &Options { strategy: Strategy::Fast, time_limit_s: time_left(opts, started), ..opts.clone() })?;
             let parts = extract::extract(s, travel, net, &fallback.alloc).map_err(|_| e)?;
             let lower_bound = solved.lower_bound.max(fallback.lower_bound);
             Ok((parts, solve::Solved { lower_bound, outcome: Outcome::Feasible, ..fallback }))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What is left of the run's time limit (a little at least, so that a last step can finish).
+fn time_left(opts: &Options, started: std::time::Instant) -> f64 {
+    (opts.time_limit_s - started.elapsed().as_secs_f64()).max(0.05)
 }
 
 fn round2(x: f64) -> f64 {

@@ -43,12 +43,12 @@
 //!
 //! Estimates and reports land in `target/criterion/` (or under `$CARGO_TARGET_DIR`).
 
-use busplan::extract::{self, Extracted};
+use busplan::extract;
 use busplan::generate::{self, Small};
 use busplan::network::Network;
 use busplan::solve::{self, model, Allocation};
 use busplan::travel::TravelTable;
-use busplan::{Options, Plan, Scenario, Status};
+use busplan::{Options, Plan, Scenario};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use std::hint::black_box;
@@ -81,7 +81,7 @@ fn prepare(name: &'static str, scenario: Scenario) -> Input {
         .unwrap_or_else(|e| panic!("{name}: extract: {e}"));
 
     // The stages assembled into a plan (without the direct-only comparison) must pass too.
-    let staged = assemble(&scenario, &opts, parts, solved.lower_bound);
+    let staged = busplan::assemble(&scenario, &opts, parts, solved.lower_bound, solved.outcome, None);
     let report = busplan::check(&scenario, &staged);
     assert!(report.is_ok(), "{name}: the plan assembled from the stages fails the checker:\n{report}");
 
@@ -90,26 +90,6 @@ fn prepare(name: &'static str, scenario: Scenario) -> Input {
     assert!(report.is_ok(), "{name}: busplan::plan gives a plan that fails the checker:\n{report}");
 
     Input { name, scenario, travel, net, alloc: solved.alloc, plan }
-}
-
-/// A plan from extracted parts, as `busplan::plan` would write it without `compare_direct`.
-fn assemble(s: &Scenario, opts: &Options, parts: Extracted, lower_bound: f64) -> Plan {
-    let totals = busplan::plan::totals(s, &parts.vehicles, &parts.services, &parts.unserved, None);
-    let lower_bound = ((lower_bound.min(totals.cost).max(0.0)) * 100.0).floor() / 100.0;
-    let gap = if totals.cost > 0.0 { ((totals.cost - lower_bound) / totals.cost).clamp(0.0, 1.0) } else { 0.0 };
-    Plan {
-        scenario: s.name.clone(),
-        status: Status::Feasible,
-        strategy: opts.strategy.name().to_string(),
-        backend: opts.backend.name().to_string(),
-        seed: opts.seed,
-        lower_bound,
-        gap,
-        totals,
-        vehicles: parts.vehicles,
-        services: parts.services,
-        unserved: parts.unserved,
-    }
 }
 
 fn inputs() -> Vec<Input> {

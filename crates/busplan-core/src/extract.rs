@@ -696,14 +696,13 @@ mod tests {
         net.legs.iter().position(|l| l.from == from && l.to == to).unwrap()
     }
 
-    #[test]
-    fn matching_keeps_the_most_passengers_seated_where_greedy_does_not() {
-        let (_, net) = two_origins_one_hub();
-        let bus = |o: usize| BusBuild {
+    /// An empty bus of type 0 from origin `o` to the hub.
+    fn bus_to_hub(net: &Network, o: usize) -> BusBuild {
+        BusBuild {
             v: 0,
             base: Site::Origin(o),
             legs: vec![LegBuild {
-                leg: leg(&net, Site::Origin(o), Site::Hub(0)),
+                leg: leg(net, Site::Origin(o), Site::Hub(0)),
                 depart: 0,
                 arrive: 0,
                 load: Load::new(),
@@ -711,14 +710,19 @@ mod tests {
                 alighted: BTreeMap::new(),
                 stay: Load::new(),
             }],
-        };
-        let buses = vec![bus(0), bus(1)];
+        }
+    }
+
+    #[test]
+    fn matching_keeps_the_most_passengers_seated_where_greedy_does_not() {
+        let (_, net) = two_origins_one_hub();
+        let buses = vec![bus_to_hub(&net, 0), bus_to_hub(&net, 1)];
         let to_d1 = leg(&net, Site::Hub(0), Site::Dest(0));
         let to_d2 = leg(&net, Site::Hub(0), Site::Dest(1));
         // Bus 0 carries 10 for d1 and 9 for d2; bus 1 carries 10 for d1. Taking the heaviest
         // pair first (bus 0 to d1) keeps 10 seated; the best matching keeps 19.
         let stays = |b: usize, a: usize| match (b, a == to_d1) {
-            (0, true) | (1, true) => 10,
+            (0 | 1, true) => 10,
             (0, false) => 9,
             _ => 0,
         };
@@ -730,19 +734,7 @@ mod tests {
     #[test]
     fn matching_uses_based_buses_only_when_needed() {
         let (_, net) = two_origins_one_hub();
-        let buses = vec![BusBuild {
-            v: 0,
-            base: Site::Origin(0),
-            legs: vec![LegBuild {
-                leg: leg(&net, Site::Origin(0), Site::Hub(0)),
-                depart: 0,
-                arrive: 0,
-                load: Load::new(),
-                boarded: BTreeMap::new(),
-                alighted: BTreeMap::new(),
-                stay: Load::new(),
-            }],
-        }];
+        let buses = vec![bus_to_hub(&net, 0)];
         let to_d1 = leg(&net, Site::Hub(0), Site::Dest(0));
         let to_d2 = leg(&net, Site::Hub(0), Site::Dest(1));
         let stays = |_: usize, a: usize| if a == to_d2 { 5 } else { 0 };

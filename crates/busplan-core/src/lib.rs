@@ -101,8 +101,21 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
     } else {
         None
     };
-    let totals = plan::totals(s, &chosen.vehicles, &chosen.services, &chosen.unserved, direct_only_cost);
-    let lower_bound = round2(solved.lower_bound.max(0.0));
+    Ok(assemble(s, opts, chosen, solved.lower_bound, outcome, direct_only_cost))
+}
+
+/// Puts a plan together from the extracted buses, the lower bound and how the search ended:
+/// totals, gap and status. `plan` ends with it; benches use it to plan stage by stage.
+pub fn assemble(
+    s: &Scenario,
+    opts: &Options,
+    parts: extract::Extracted,
+    lower_bound: f64,
+    outcome: Outcome,
+    direct_only_cost: Option<f64>,
+) -> Plan {
+    let totals = plan::totals(s, &parts.vehicles, &parts.services, &parts.unserved, direct_only_cost);
+    let lower_bound = round2(lower_bound.max(0.0));
     let gap = if totals.cost > 0.0 { ((totals.cost - lower_bound) / totals.cost).clamp(0.0, 1.0) } else { 0.0 };
     // Optimal only if the plan itself is within the solver's gap of the bound: waiting at hubs
     // that the model does not price can leave an optimal allocation's plan above it.
@@ -111,7 +124,7 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
         Outcome::Optimal | Outcome::Feasible => Status::Feasible,
         Outcome::TimeLimit => Status::TimeLimit,
     };
-    Ok(Plan {
+    Plan {
         scenario: s.name.clone(),
         status,
         strategy: opts.strategy.name().to_string(),
@@ -120,10 +133,10 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
         lower_bound,
         gap,
         totals,
-        vehicles: chosen.vehicles,
-        services: chosen.services,
-        unserved: chosen.unserved,
-    })
+        vehicles: parts.vehicles,
+        services: parts.services,
+        unserved: parts.unserved,
+    }
 }
 
 fn solve_and_extract(

@@ -285,14 +285,7 @@ fn run<T>(
             if gap > 0.0 {
                 p = p.with_mip_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
             }
-            if let Some(st) = start {
-                p = p.with_initial_solution(st);
-            }
-            for c in constraints {
-                p.add_constraint(c);
-            }
-            let sol = p.solve()?;
-            Ok(read(&shell, &SolutionView { value: &|v| sol.value(v), status: sol.status() }))
+            finish(p, start, constraints, |sol| read(&shell, sol))
         }
         #[cfg(feature = "highs")]
         Backend::Highs => {
@@ -300,18 +293,31 @@ fn run<T>(
             let mut p = problem.using(good_lp::highs).set_time_limit(time_s).set_threads(1).set_option("random_seed", 0);
             p.set_verbose(false);
             p = p.set_mip_rel_gap(gap as f32).map_err(|e| ResolutionError::Str(e.to_string()))?;
-            if let Some(st) = start {
-                p = p.with_initial_solution(st);
-            }
-            for c in constraints {
-                p.add_constraint(c);
-            }
-            let sol = p.solve()?;
-            Ok(read(&shell, &SolutionView { value: &|v| sol.value(v), status: sol.status() }))
+            finish(p, start, constraints, |sol| read(&shell, sol))
         }
         #[cfg(not(feature = "highs"))]
         Backend::Highs => Err(ResolutionError::Str("highs backend not built".into())),
     }
+}
+
+/// Adds the warm start and the constraints to a backend's model, solves it and reads it.
+fn finish<P, T>(
+    mut p: P,
+    start: Option<Vec<(good_lp::Variable, f64)>>,
+    constraints: Vec<good_lp::Constraint>,
+    read: impl Fn(&SolutionView) -> T,
+) -> Result<T, ResolutionError>
+where
+    P: SolverModel<Error = ResolutionError> + WithInitialSolution,
+{
+    if let Some(st) = start {
+        p = p.with_initial_solution(st);
+    }
+    for c in constraints {
+        p.add_constraint(c);
+    }
+    let sol = p.solve()?;
+    Ok(read(&SolutionView { value: &|v| sol.value(v), status: sol.status() }))
 }
 
 /// A backend's solution seen through one concrete type.

@@ -1165,7 +1165,7 @@ fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
         }
         let cl = c.to_lowercase();
         let score = strsim::jaro_winkler(&w, &cl).max(strsim::normalized_levenshtein(&w, &cl));
-        if score >= SUGGEST_FROM && best.map_or(true, |(_, b)| score > b) {
+        if score >= SUGGEST_FROM && best.is_none_or(|(_, b)| score > b) {
             best = Some((c, score));
         }
     }

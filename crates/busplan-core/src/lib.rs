@@ -87,8 +87,9 @@ fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
     // The direct-only plan is the baseline of the saving, and a candidate: a plan with hubs
     // that waits longer at a hub than the model priced may cost more than it.
     let direct_only_cost = if opts.compare_direct && opts.strategy != Strategy::Direct {
-        let direct_opts = Options { strategy: Strategy::Direct, time_limit_s: time_left(opts, started), ..opts.clone() };
-        let (direct, _) = solve_and_extract(s, &travel, &net, &direct_opts, started)?;
+        // Only its buses are needed: the main run's lower bound holds for it too.
+        let alloc = solve::heuristic::search(s, &net, solve::heuristic::PathFilter::DirectOnly, deadline(opts, started));
+        let direct = extract::extract(s, &travel, &net, &alloc)?;
         let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
         let direct_cost = cost(&direct);
         if direct_cost < cost(&chosen) - 1e-6 {
@@ -151,19 +152,19 @@ fn solve_and_extract(
         Ok(p) => Ok((p, solved)),
         Err(e) if opts.strategy == Strategy::Exact => {
             // A solver's tolerances may leave a solution that cannot be loaded: fall back to
-            // the heuristic, keeping the exact run's lower bound.
-            let fallback = solve::solve(s, net, &Options { strategy: Strategy::Fast, time_limit_s: time_left(opts, started), ..opts.clone() })?;
-            let parts = extract::extract(s, travel, net, &fallback.alloc).map_err(|_| e)?;
-            let lower_bound = solved.lower_bound.max(fallback.lower_bound);
-            Ok((parts, solve::Solved { lower_bound, outcome: Outcome::Feasible, ..fallback }))
+            // the heuristic, keeping the exact run's lower bound (it holds for any plan).
+            let alloc = solve::heuristic::search(s, net, solve::heuristic::PathFilter::All, deadline(opts, started));
+            let parts = extract::extract(s, travel, net, &alloc).map_err(|_| e)?;
+            Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// What is left of the run's time limit (a little at least, so that a last step can finish).
-fn time_left(opts: &Options, started: std::time::Instant) -> f64 {
-    (opts.time_limit_s - started.elapsed().as_secs_f64()).max(0.05)
+/// When the run's time limit ends (a little later at least, so that a last step can finish).
+fn deadline(opts: &Options, started: std::time::Instant) -> std::time::Instant {
+    let left = (opts.time_limit_s - started.elapsed().as_secs_f64()).max(0.05);
+    std::time::Instant::now() + std::time::Duration::from_secs_f64(left)
 }
 
 fn round2(x: f64) -> f64 {

@@ -30,6 +30,7 @@ pub mod generate;
 pub mod mix;
 pub mod network;
 pub mod plan;
+pub mod replan;
 pub mod scenario;
 pub mod solve;
 pub mod travel;

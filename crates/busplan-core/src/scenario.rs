@@ -320,6 +320,9 @@ pub struct RoadEdge {
     /// Closed (snow, works): never used.
     #[serde(default)]
     pub closed: bool,
+    /// Road name or number (`G15`, `county road X203`), to name closures and for maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Objective weights. All costs are in yuan.

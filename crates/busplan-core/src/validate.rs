@@ -1279,6 +1279,7 @@ mod tests {
                 to: "junction".to_string(),
                 km: 50.0,
                 closed: false,
+                name: None,
             });
             sites.insert(id.clone(), n);
         }

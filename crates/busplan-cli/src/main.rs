@@ -65,6 +65,21 @@ enum Command {
         #[arg(long)]
         codes: bool,
     },
+    /// Generate a benchmark scenario (seeded: the same seed gives the same file).
+    Gen {
+        /// Shape: county (Chaoyang -> Dalian), city (Cixi), province (Yunnan).
+        #[arg(long, value_enum)]
+        tier: TierArg,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Province only: scale to this many workers (default 1,567,800).
+        #[arg(long)]
+        workers: Option<u64>,
+        /// Where to write the scenario (JSON). Default: standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Validate a scenario and list every problem.
     Validate {
         /// Scenario file (JSON).
@@ -80,6 +95,14 @@ enum StrategyArg {
     Fast,
     Exact,
     Direct,
+    Greedy,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    County,
+    City,
+    Province,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -113,6 +136,7 @@ fn run(cli: Cli) -> Result<u8> {
                     StrategyArg::Fast => Strategy::Fast,
                     StrategyArg::Exact => Strategy::Exact,
                     StrategyArg::Direct => Strategy::Direct,
+                    StrategyArg::Greedy => Strategy::Greedy,
                 },
                 backend: match backend {
                     BackendArg::Microlp => Backend::Microlp,
@@ -154,6 +178,34 @@ fn run(cli: Cli) -> Result<u8> {
             let report = check(&s, &p);
             println!("{report}");
             Ok(u8::from(!report.is_ok()))
+        }
+        Command::Gen { tier, seed, workers, output } => {
+            use busplan_core::generate::{self, ProvinceSize, Tier};
+            let s = match (tier, workers) {
+                (TierArg::Province, Some(n)) if n > 0 => generate::tiers::province(ProvinceSize::for_workers(n), seed),
+                (_, Some(_)) if !matches!(tier, TierArg::Province) => anyhow::bail!("--workers applies to --tier province only"),
+                (_, Some(_)) => anyhow::bail!("--workers must be positive"),
+                (TierArg::County, None) => generate::tier(Tier::County, seed),
+                (TierArg::City, None) => generate::tier(Tier::City, seed),
+                (TierArg::Province, None) => generate::tier(Tier::Province, seed),
+            };
+            let json = serde_json::to_string_pretty(&s)? + "\n";
+            match output {
+                Some(out) => {
+                    std::fs::write(&out, json).with_context(|| format!("cannot write scenario {}", out.display()))?;
+                    eprintln!(
+                        "{}: {} origins, {} hubs, {} destinations, {} services, {} workers",
+                        out.display(),
+                        s.origins.len(),
+                        s.hubs.len(),
+                        s.destinations.len(),
+                        s.services.len(),
+                        s.total_workers()
+                    );
+                }
+                None => print!("{json}"),
+            }
+            Ok(0)
         }
         Command::Validate { scenario, codes } => {
             if codes {

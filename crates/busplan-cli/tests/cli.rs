@@ -482,10 +482,10 @@ fn negative_time_limit_exits_2() {
 
 #[test]
 fn unknown_strategy_exits_2() {
-    busplan(&[&"plan", &example("chaoyang-dalian"), &"--strategy", &"greedy"])
+    busplan(&[&"plan", &example("chaoyang-dalian"), &"--strategy", &"genetic"])
         .expect_code(2)
         .stderr_is_error()
-        .stderr_has("greedy");
+        .stderr_has("genetic");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,40 +70,60 @@ pub enum Error {
 /// backend, and extracts the plan. The plan is deterministic for a scenario, options and seed
 /// whatever the number of threads (unless the time limit stops a search).
 pub fn plan(scenario: &Scenario, options: &Options) -> Result<Plan, Error> {
+    plan_with(scenario, options, options.strategy.allocator())
+}
+
+/// Plans a scenario with any [`solve::Allocator`] (a strategy of your own, say): the same
+/// validation, lower bound, extraction and baselines as [`plan`]. The plan names the
+/// allocator as its strategy.
+pub fn plan_with(scenario: &Scenario, options: &Options, allocator: &dyn solve::Allocator) -> Result<Plan, Error> {
     validate(scenario)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    pool.install(|| plan_validated(scenario, options))
+    pool.install(|| plan_validated(scenario, options, allocator))
 }
 
-fn plan_validated(s: &Scenario, opts: &Options) -> Result<Plan, Error> {
+fn plan_validated(s: &Scenario, opts: &Options, allocator: &dyn solve::Allocator) -> Result<Plan, Error> {
     let started = std::time::Instant::now();
     let travel = TravelTable::new(s)?;
     let net = Network::new(s, &travel);
-    let (parts, solved) = solve_and_extract(s, &travel, &net, opts, started)?;
+    let (parts, solved) = solve_and_extract(s, &travel, &net, opts, allocator, started)?;
     let mut chosen = parts;
     let mut outcome = solved.outcome;
-    // The direct-only plan is the baseline of the saving, and a candidate: a plan with hubs
-    // that waits longer at a hub than the model priced may cost more than it.
-    let direct_only_cost = if opts.compare_direct && opts.strategy != Strategy::Direct {
-        // Only its buses are needed: the main run's lower bound holds for it too.
-        let alloc = solve::heuristic::search(s, &net, solve::heuristic::PathFilter::DirectOnly, deadline(opts, started));
-        let direct = extract::extract(s, &travel, &net, &alloc)?;
-        let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
-        let direct_cost = cost(&direct);
-        if direct_cost < cost(&chosen) - 1e-6 {
-            chosen = direct;
+    let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
+    let mut take = |candidate: extract::Extracted, chosen: &mut extract::Extracted| {
+        if cost(&candidate) < cost(chosen) - 1e-6 {
+            *chosen = candidate;
             if outcome == Outcome::Optimal {
                 outcome = Outcome::Feasible;
             }
         }
+    };
+    let name = allocator.name();
+    // The plan by hand is a candidate of every optimising strategy, so that none is ever worse
+    // than it (a plan with hubs may wait at a hub longer than the model priced).
+    if name == "fast" || name == "exact" {
+        let mut st = solve::heuristic::by_hand(&net);
+        solve::heuristic::repair(s, &net, &mut st);
+        let hand = extract::extract(s, &travel, &net, &st.allocation(s, &net))?;
+        take(hand, &mut chosen);
+    }
+    // The direct-only plan is the baseline of the saving, and a candidate too.
+    let direct_only_cost = if opts.compare_direct && name != "direct" {
+        // Only its buses are needed: the main run's lower bound holds for it too.
+        let alloc = solve::fast_search(s, &net, solve::heuristic::PathFilter::DirectOnly, deadline(opts, started));
+        let direct = extract::extract(s, &travel, &net, &alloc)?;
+        let direct_cost = cost(&direct);
+        take(direct, &mut chosen);
         Some(direct_cost)
     } else {
         None
     };
-    Ok(assemble(s, opts, chosen, solved.lower_bound, outcome, direct_only_cost))
+    let mut p = assemble(s, opts, chosen, solved.lower_bound, outcome, direct_only_cost);
+    name.clone_into(&mut p.strategy);
+    Ok(p)
 }
 
 /// Puts a plan together from the extracted buses, the lower bound and how the search ended:
@@ -146,15 +166,16 @@ fn solve_and_extract(
     travel: &TravelTable,
     net: &Network,
     opts: &Options,
+    allocator: &dyn solve::Allocator,
     started: std::time::Instant,
 ) -> Result<(extract::Extracted, solve::Solved), Error> {
-    let solved = solve::solve(s, net, opts)?;
+    let solved = solve::solve_with(s, net, opts, allocator)?;
     match extract::extract(s, travel, net, &solved.alloc) {
         Ok(p) => Ok((p, solved)),
-        Err(e) if opts.strategy == Strategy::Exact => {
+        Err(e) if allocator.name() == "exact" => {
             // A solver's tolerances may leave a solution that cannot be loaded: fall back to
             // the heuristic, keeping the exact run's lower bound (it holds for any plan).
-            let alloc = solve::heuristic::search(s, net, solve::heuristic::PathFilter::All, deadline(opts, started));
+            let alloc = solve::fast_search(s, net, solve::heuristic::PathFilter::All, deadline(opts, started));
             let parts = extract::extract(s, travel, net, &alloc).map_err(|_| e)?;
             Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))
         }

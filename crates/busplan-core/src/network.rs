@@ -101,7 +101,15 @@ pub struct Network {
     /// (`ready + slow_min`); for other legs the latest arrival at its start hub that still
     /// lets a bus make the deadline at the end (`deadline - slow_min - transfer`).
     pub leg_time: Vec<i64>,
+    /// Per commodity, a lower bound on the cost per worker (bus seats at their least cost
+    /// per seat, path costs, or the unserved penalty), over every path, pruned or not.
+    pub floor: Vec<f64>,
+    /// Whether some commodity had more than [`MAX_PATHS`] paths and lost the most expensive.
+    pub pruned: bool,
 }
+
+/// Most paths kept per commodity (cheapest estimates first, and the best direct path).
+pub const MAX_PATHS: usize = 12;
 
 /// An edge of the network graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,16 +187,27 @@ impl Network {
             graph.add_edge(node[&from], node[&to], Edge::Bus(legs.len()));
             legs.push(BusLeg { from, to, km, slow_min, fast_min });
         };
+        // Only legs that some commodity could use: origin -> destination where that pair has
+        // workers, origin -> hub, and hub -> destination where the destination has workers.
+        let mut pairs: Vec<(usize, usize)> = commodities.iter().map(|c| (c.origin, c.dest)).collect();
+        pairs.dedup();
+        let mut wanted_dest = vec![false; s.destinations.len()];
+        for &(_, d) in &pairs {
+            wanted_dest[d] = true;
+        }
+        let mut next_pair = 0;
         for o in 0..s.origins.len() {
-            for d in 0..s.destinations.len() {
-                add_leg(Site::Origin(o), Site::Dest(d), &mut graph);
+            // `pairs` is sorted by origin, then destination.
+            while next_pair < pairs.len() && pairs[next_pair].0 == o {
+                add_leg(Site::Origin(o), Site::Dest(pairs[next_pair].1), &mut graph);
+                next_pair += 1;
             }
             for h in 0..s.hubs.len() {
                 add_leg(Site::Origin(o), Site::Hub(h), &mut graph);
             }
         }
         for h in 0..s.hubs.len() {
-            for d in 0..s.destinations.len() {
+            for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
                 add_leg(Site::Hub(h), Site::Dest(d), &mut graph);
             }
         }
@@ -263,9 +282,92 @@ impl Network {
                     }
                 }
             }
-            paths_of[k].sort_by(|&a, &b| {
-                paths[a].unit_cost.total_cmp(&paths[b].unit_cost).then(paths[a].legs.cmp(&paths[b].legs)).then(paths[a].service.cmp(&paths[b].service))
+        }
+
+        // The least bus cost of one seat on each leg: `min_v c_av / C_v` (an origin leg carries
+        // the fixed cost; a hub leg may reuse an arrived bus, so only its km). Every plan pays at
+        // least this per worker carried on the leg, since `sum_v c_av y_av >= seat_a sum_v C_v
+        // y_av >= seat_a x_a`.
+        let seat: Vec<f64> = legs
+            .iter()
+            .map(|l| {
+                let origin_leg = matches!(l.from, Site::Origin(_));
+                s.vehicle_types
+                    .iter()
+                    .zip(&cap)
+                    .filter(|(_, &c)| c > 0)
+                    .map(|(t, &c)| (if origin_leg { t.fixed_cost_yuan } else { 0.0 } + t.cost_per_km_yuan * l.km) / f64::from(c))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        let estimate = |p: &Path| p.unit_cost + p.legs.iter().map(|&a| seat[a]).sum::<f64>();
+        // Per worker of each commodity, the least of its paths' estimates and the unserved
+        // penalty, over every path: `sum_k q_k floor_k` bounds every plan from below.
+        let floor: Vec<f64> = paths_of
+            .iter()
+            .map(|ps| ps.iter().map(|&p| estimate(&paths[p])).fold(w.unserved_penalty_yuan, f64::min))
+            .collect();
+        // Cheapest estimate first; then keep the best `MAX_PATHS` (and the best direct path,
+        // the baseline without hubs), so that large scenarios stay tractable.
+        let mut pruned = false;
+        for ps in &mut paths_of {
+            ps.sort_by(|&a, &b| {
+                estimate(&paths[a])
+                    .total_cmp(&estimate(&paths[b]))
+                    .then(paths[a].unit_cost.total_cmp(&paths[b].unit_cost))
+                    .then(paths[a].legs.cmp(&paths[b].legs))
+                    .then(paths[a].service.cmp(&paths[b].service))
             });
+            if ps.len() > MAX_PATHS {
+                pruned = true;
+                let direct = ps.iter().copied().find(|&p| paths[p].legs.len() == 1);
+                ps.truncate(MAX_PATHS);
+                if let Some(d) = direct.filter(|d| !ps.contains(d)) {
+                    ps.push(d);
+                }
+            }
+        }
+        // Renumber the kept paths and the legs they use.
+        let mut used = vec![false; legs.len()];
+        for ps in &paths_of {
+            for &p in ps {
+                for &a in &paths[p].legs {
+                    used[a] = true;
+                }
+            }
+        }
+        // A hub that sends buses on may need empty buses from any origin that reaches it.
+        let mut hub_sends = vec![false; s.hubs.len()];
+        for (a, leg) in legs.iter().enumerate() {
+            if let (true, Site::Hub(h)) = (used[a], leg.from) {
+                hub_sends[h] = true;
+            }
+        }
+        for (a, leg) in legs.iter().enumerate() {
+            if let (Site::Origin(_), Site::Hub(h)) = (leg.from, leg.to) {
+                used[a] |= hub_sends[h];
+            }
+        }
+        let mut new_leg = vec![usize::MAX; legs.len()];
+        let mut kept_legs = Vec::new();
+        for (a, leg) in legs.into_iter().enumerate() {
+            if used[a] {
+                new_leg[a] = kept_legs.len();
+                kept_legs.push(leg);
+            }
+        }
+        let legs = kept_legs;
+        let mut old_paths: Vec<Option<Path>> = paths.into_iter().map(Some).collect();
+        let mut paths = Vec::new();
+        for ps in &mut paths_of {
+            for p in ps.iter_mut() {
+                let mut path = old_paths[*p].take().expect("each path kept once");
+                for a in &mut path.legs {
+                    *a = new_leg[*a];
+                }
+                *p = paths.len();
+                paths.push(path);
+            }
         }
 
         let leg_time = legs
@@ -278,7 +380,12 @@ impl Network {
                 _ => 0,
             })
             .collect();
-        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time }
+        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pruned }
+    }
+
+    /// A lower bound on every plan's cost: `sum_k q_k floor_k` (see [`Network::floor`]).
+    pub fn floor_bound(&self) -> f64 {
+        self.commodities.iter().zip(&self.floor).map(|(c, f)| f64::from(c.count) * f).sum()
     }
 
     /// Legs a path drives on that start at an origin and end at a hub (its feeder leg).

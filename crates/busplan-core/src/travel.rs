@@ -128,6 +128,11 @@ impl TravelTable {
     }
 }
 
+/// Great-circle km between two points given in degrees (no circuity factor).
+pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    Haversine.distance(Point::new(lon1, lat1), Point::new(lon2, lat2)) / 1000.0
+}
+
 /// Whole minutes to drive `km` at `speed_kmh`, rounded up.
 pub fn drive_minutes(km: f64, speed_kmh: f64) -> u32 {
     (km * 60.0 / speed_kmh - 1e-9).ceil().max(0.0) as u32

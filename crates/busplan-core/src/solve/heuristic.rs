@@ -200,7 +200,7 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts
 }
 
 /// Full cost of an allocation whose buses came from [`load`].
-fn total_cost(s: &Scenario, net: &Network, flow: &[u32], unserved: &[u32], bus_cost: f64) -> f64 {
+pub(crate) fn total_cost(s: &Scenario, net: &Network, flow: &[u32], unserved: &[u32], bus_cost: f64) -> f64 {
     let path_cost: f64 = flow.iter().enumerate().map(|(p, &f)| f64::from(f) * net.paths[p].unit_cost).sum();
     let pen: f64 = unserved.iter().map(|&u| f64::from(u)).sum::<f64>() * s.objective.unserved_penalty_yuan;
     bus_cost + path_cost + pen
@@ -213,11 +213,6 @@ enum Move {
     Shift { k: usize, from: Option<usize>, to: Option<usize>, amount: u32 },
     /// Move every listed commodity wholly to the given path.
     Group(Vec<(usize, usize)>),
-}
-
-struct State {
-    flow: Vec<u32>,
-    unserved: Vec<u32>,
 }
 
 impl State {
@@ -255,20 +250,77 @@ pub enum PathFilter {
     DirectOnly,
 }
 
+impl PathFilter {
+    /// Whether path `p` may be used.
+    pub fn allows(self, net: &Network, p: usize) -> bool {
+        self == PathFilter::All || net.paths[p].legs.len() == 1
+    }
+}
+
 /// Runs construction and local search until no move improves or `deadline` passes.
 pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant) -> Allocation {
-    let allowed = |p: usize| filter == PathFilter::All || net.paths[p].legs.len() == 1;
-    let nk = net.commodities.len();
-    let mut st = State { flow: vec![0; net.paths.len()], unserved: net.commodities.iter().map(|c| c.count).collect() };
-    // Construction: every commodity on its cheapest allowed path.
-    for k in 0..nk {
-        if let Some(&p) = net.paths_of[k].iter().find(|&&p| allowed(p)) {
+    let mut st = construct(net, filter);
+    repair(s, net, &mut st);
+    improve(s, net, filter, &mut st, deadline);
+    st.allocation(s, net)
+}
+
+/// Flows and unserved workers of a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// `x_p` per path.
+    pub flow: Vec<u32>,
+    /// `u_k` per commodity.
+    pub unserved: Vec<u32>,
+}
+
+impl State {
+    /// Nobody served.
+    pub fn empty(net: &Network) -> State {
+        State { flow: vec![0; net.paths.len()], unserved: net.commodities.iter().map(|c| c.count).collect() }
+    }
+
+    /// The allocation of a state that loads (see [`repair`]).
+    pub fn allocation(self, s: &Scenario, net: &Network) -> Allocation {
+        let (y, z, _) = load(s, net, &self.flow).expect("the incumbent loads");
+        Allocation { flow: self.flow, unserved: self.unserved, buses: y, based: z }
+    }
+
+    /// Full cost if it loads.
+    pub fn cost(&self, s: &Scenario, net: &Network) -> Option<f64> {
+        load(s, net, &self.flow).ok().map(|(_, _, b)| total_cost(s, net, &self.flow, &self.unserved, b))
+    }
+}
+
+/// Construction: every commodity on its cheapest allowed path (by the network's estimate).
+pub fn construct(net: &Network, filter: PathFilter) -> State {
+    let mut st = State::empty(net);
+    for k in 0..net.commodities.len() {
+        if let Some(&p) = net.paths_of[k].iter().find(|&&p| filter.allows(net, p)) {
             st.flow[p] = net.commodities[k].count;
             st.unserved[k] = 0;
         }
     }
-    // Repair: move the least flow of the largest blamed path into the unserved pool until the
-    // loading works.
+    st
+}
+
+/// By hand: every commodity on its cheapest direct path, or where it has none, its cheapest
+/// path (by the network's estimate).
+pub fn by_hand(net: &Network) -> State {
+    let mut st = State::empty(net);
+    for k in 0..net.commodities.len() {
+        let ps = &net.paths_of[k];
+        if let Some(&p) = ps.iter().find(|&&p| net.paths[p].legs.len() == 1).or_else(|| ps.first()) {
+            st.flow[p] = net.commodities[k].count;
+            st.unserved[k] = 0;
+        }
+    }
+    st
+}
+
+/// Repair: while the flows do not load, move the least flow of the largest blamed path into
+/// the unserved pool (binary search on the amount). Returns the bus cost.
+pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
     let mut loaded = load(s, net, &st.flow);
     while let Err(blame) = loaded {
         let culprit = (0..net.paths.len())
@@ -288,7 +340,7 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
         // even all of it is not enough, all of it goes and the next culprit follows).
         let k = net.paths[culprit].commodity;
         let fits = |amount: u32| {
-            let mut trial = State { flow: st.flow.clone(), unserved: st.unserved.clone() };
+            let mut trial = st.clone();
             trial.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount });
             load(s, net, &trial.flow).is_ok()
         };
@@ -306,17 +358,21 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
         st.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount: hi });
         loaded = load(s, net, &st.flow);
     }
-    let (_, _, bus_cost) = loaded.expect("repaired");
-    let mut cost = total_cost(s, net, &st.flow, &st.unserved, bus_cost);
+    loaded.expect("repaired").2
+}
 
-    // Local search.
+/// Best-improvement local search from a state that loads, until no move improves or
+/// `deadline` passes.
+pub fn improve(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) {
+    let nk = net.commodities.len();
+    let Some(mut cost) = st.cost(s, net) else { return };
     let groups = group_moves(s, net, filter);
     while Instant::now() < deadline {
         let mut moves: Vec<Move> = Vec::new();
         for k in 0..nk {
             let on: Vec<usize> = net.paths_of[k].iter().copied().filter(|&p| st.flow[p] > 0).collect();
             let targets: Vec<Option<usize>> =
-                net.paths_of[k].iter().copied().filter(|&p| allowed(p)).map(Some).chain(std::iter::once(None)).collect();
+                net.paths_of[k].iter().copied().filter(|&p| filter.allows(net, p)).map(Some).chain(std::iter::once(None)).collect();
             let sources: Vec<Option<usize>> =
                 on.iter().copied().map(Some).chain((st.unserved[k] > 0).then_some(None)).collect();
             for &from in &sources {
@@ -343,9 +399,9 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
         let priced: Vec<Option<f64>> = moves
             .par_iter()
             .map(|m| {
-                let mut trial = State { flow: st.flow.clone(), unserved: st.unserved.clone() };
+                let mut trial = st.clone();
                 trial.apply(net, m);
-                load(s, net, &trial.flow).ok().map(|(_, _, b)| total_cost(s, net, &trial.flow, &trial.unserved, b))
+                trial.cost(s, net)
             })
             .collect();
         let best = priced
@@ -361,8 +417,6 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
             _ => break,
         }
     }
-    let (y, z, _) = load(s, net, &st.flow).expect("the incumbent loads");
-    Allocation { flow: st.flow, unserved: st.unserved, buses: y, based: z }
 }
 
 fn group_moves(s: &Scenario, net: &Network, filter: PathFilter) -> Vec<Move> {

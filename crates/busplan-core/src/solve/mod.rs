@@ -16,6 +16,7 @@
 
 pub mod heuristic;
 pub mod model;
+pub mod slope;
 
 use crate::network::Network;
 use crate::scenario::Scenario;
@@ -47,6 +48,9 @@ pub enum Strategy {
     Exact,
     /// The best plan found without hubs or services.
     Direct,
+    /// As a planner does it by hand: every group of workers on a bus of its own from its
+    /// departure point to its district (or, where none arrives in time, its cheapest route).
+    Greedy,
 }
 
 impl Strategy {
@@ -56,7 +60,119 @@ impl Strategy {
             Strategy::Fast => "fast",
             Strategy::Exact => "exact",
             Strategy::Direct => "direct",
+            Strategy::Greedy => "greedy",
         }
+    }
+
+    /// Every strategy.
+    pub const ALL: [Strategy; 4] = [Strategy::Fast, Strategy::Exact, Strategy::Direct, Strategy::Greedy];
+
+    /// The strategy's allocator.
+    pub fn allocator(self) -> &'static dyn Allocator {
+        match self {
+            Strategy::Fast => &Fast,
+            Strategy::Exact => &Exact,
+            Strategy::Direct => &Direct,
+            Strategy::Greedy => &Greedy,
+        }
+    }
+}
+
+/// What a strategy found: an allocation, and what it proved.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The allocation (it must load: every leg's buses cover its flows, and so on).
+    pub alloc: Allocation,
+    /// A lower bound of its own on the model's optimum, if it has one (an exact solver's).
+    pub bound: Option<f64>,
+    /// Whether it proved the allocation optimal within the MIP gap.
+    pub proven: bool,
+    /// Whether the time limit stopped it.
+    pub timed_out: bool,
+}
+
+/// A way to choose an allocation: what `--strategy` selects. Researchers can implement it and
+/// plan with [`crate::plan_with`]; every plan then gets the same lower bound, extraction and
+/// check as the built-in strategies.
+pub trait Allocator: Sync {
+    /// Name written in plans.
+    fn name(&self) -> &str;
+    /// Chooses flows and buses by `deadline`.
+    fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError>;
+}
+
+/// `fast`: slope scaling and construction, then local search (see [`fast_search`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Fast;
+/// `exact`: the MIP on the options' backend, warm-started from [`Fast`].
+#[derive(Debug, Clone, Copy)]
+pub struct Exact;
+/// `direct`: [`fast_search`] restricted to direct buses.
+#[derive(Debug, Clone, Copy)]
+pub struct Direct;
+/// `greedy`: by hand (see [`Strategy::Greedy`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Greedy;
+
+impl Allocator for Fast {
+    fn name(&self) -> &str {
+        "fast"
+    }
+    fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
+        let alloc = fast_search(s, net, heuristic::PathFilter::All, deadline);
+        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline })
+    }
+}
+
+impl Allocator for Direct {
+    fn name(&self) -> &str {
+        "direct"
+    }
+    fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
+        let alloc = fast_search(s, net, heuristic::PathFilter::DirectOnly, deadline);
+        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline })
+    }
+}
+
+impl Allocator for Greedy {
+    fn name(&self) -> &str {
+        "greedy"
+    }
+    fn allocate(&self, s: &Scenario, net: &Network, _: &Options, _: Instant) -> Result<Found, SolveError> {
+        let mut st = heuristic::by_hand(net);
+        heuristic::repair(s, net, &mut st);
+        Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: false })
+    }
+}
+
+impl Allocator for Exact {
+    fn name(&self) -> &str {
+        "exact"
+    }
+    fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
+        // The warm start gets a share of the time; the MIP the rest.
+        let now = Instant::now();
+        let warm_until = now + deadline.saturating_duration_since(now) / 4;
+        let heur = fast_search(s, net, heuristic::PathFilter::All, warm_until);
+        let heur_cost = model_cost(s, net, &heur);
+        // The LP bound first, in case the MIP proves nothing in time.
+        let lp = if net.pruned { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
+        let Some((alloc, status)) = mip(s, net, opts, &heur, remaining(deadline))? else {
+            return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true });
+        };
+        let cost = model_cost(s, net, &alloc);
+        let (alloc, cost) = if cost <= heur_cost { (alloc, cost) } else { (heur, heur_cost) };
+        Ok(match status {
+            SolutionStatus::Optimal => {
+                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false }
+            }
+            // Stopped within the requested gap: optimal if that gap is the default tolerance
+            // or tighter.
+            SolutionStatus::GapLimit => {
+                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false }
+            }
+            SolutionStatus::TimeLimit => Found { alloc, bound: lp, proven: false, timed_out: true },
+        })
     }
 }
 
@@ -184,6 +300,14 @@ pub fn model_cost(s: &Scenario, net: &Network, a: &Allocation) -> f64 {
 
 /// Runs the strategy of `opts`.
 pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, SolveError> {
+    solve_with(s, net, opts, opts.strategy.allocator())
+}
+
+/// Runs an allocator within the options' time limit and gives its allocation the run's lower
+/// bound: the largest of the allocator's own, the LP relaxation of [`model`] (linking cuts
+/// included, on the options' backend, when the network kept every path) and the network's
+/// floor bound (see [`Network::floor`]).
+pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn Allocator) -> Result<Solved, SolveError> {
     if !opts.backend.available() {
         return Err(SolveError::BackendMissing(opts.backend.name()));
     }
@@ -195,44 +319,56 @@ pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, Solv
     }
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(opts.time_limit_s);
-    let filter = if opts.strategy == Strategy::Direct { heuristic::PathFilter::DirectOnly } else { heuristic::PathFilter::All };
-    let heur = heuristic::search(s, net, filter, deadline);
-    let heur_cost = model_cost(s, net, &heur);
-    let timed_out = || Instant::now() >= deadline;
-    let lp = lp_bound(s, net, opts.backend, remaining(deadline))?;
-    match opts.strategy {
-        Strategy::Fast | Strategy::Direct => {
-            let outcome = if timed_out() {
-                Outcome::TimeLimit
-            } else if lp.is_some_and(|lb| heur_cost <= lb + 1e-6 * heur_cost.abs().max(1.0)) {
-                Outcome::Optimal
-            } else {
-                Outcome::Feasible
-            };
-            // No clamping: a heuristic below the LP bound is a bug, and the checker says so.
-            Ok(Solved { alloc: heur, lower_bound: lp.unwrap_or(0.0), outcome })
-        }
-        Strategy::Exact => {
-            let mip = mip(s, net, opts, &heur, remaining(deadline))?;
-            let lp_lb = lp.unwrap_or(0.0);
-            match mip {
-                Some((alloc, status)) => {
-                    let cost = model_cost(s, net, &alloc);
-                    let (alloc, cost) = if cost <= heur_cost { (alloc, cost) } else { (heur, heur_cost) };
-                    let (outcome, lb) = match status {
-                        SolutionStatus::Optimal => (Outcome::Optimal, cost * (1.0 - opts.mip_gap.max(1e-9))),
-                        // Stopped within the requested gap: optimal if that gap is the default
-                        // tolerance or tighter.
-                        SolutionStatus::GapLimit if opts.mip_gap <= 1e-4 => (Outcome::Optimal, cost * (1.0 - opts.mip_gap)),
-                        SolutionStatus::GapLimit => (Outcome::Feasible, cost * (1.0 - opts.mip_gap)),
-                        SolutionStatus::TimeLimit => (Outcome::TimeLimit, lp_lb),
-                    };
-                    Ok(Solved { alloc, lower_bound: lb.max(lp_lb), outcome })
-                }
-                None => Ok(Solved { alloc: heur, lower_bound: lp_lb, outcome: Outcome::TimeLimit }),
-            }
+    let found = allocator.allocate(s, net, opts, deadline)?;
+    let cost = model_cost(s, net, &found.alloc);
+    // The LP relaxation bounds plans over the network's paths; if some were pruned, only the
+    // floor bound (over every path) is valid.
+    let lp = if net.pruned || found.bound.is_some() { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
+    let lower_bound = [lp, found.bound].into_iter().flatten().fold(net.floor_bound(), f64::max);
+    let outcome = if found.proven {
+        Outcome::Optimal
+    } else if found.timed_out || Instant::now() >= deadline {
+        Outcome::TimeLimit
+    } else if cost <= lower_bound + 1e-6 * cost.abs().max(1.0) {
+        Outcome::Optimal
+    } else {
+        Outcome::Feasible
+    };
+    // No clamping: an allocation below the bound is a bug, and the checker says so.
+    Ok(Solved { alloc: found.alloc, lower_bound, outcome })
+}
+
+/// Paths above which the best-improvement local search is skipped (each of its rounds prices
+/// every move by a full loading).
+pub const POLISH_PATHS: usize = 2_000;
+
+/// The `fast` search: slope scaling and the plain construction, the cheaper of the two, then
+/// best-improvement local search while the time lasts (on scenarios of up to
+/// [`POLISH_PATHS`] paths).
+pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, deadline: Instant) -> Allocation {
+    // Starts: the plain construction, slope scaling's best, and (with hubs) the plan by hand.
+    let mut starts = Vec::new();
+    let mut base = heuristic::construct(net, filter);
+    heuristic::repair(s, net, &mut base);
+    starts.push(base);
+    if let Some((st, _)) = slope::search(s, net, filter, deadline) {
+        starts.push(st);
+    }
+    if filter == heuristic::PathFilter::All {
+        let mut hand = heuristic::by_hand(net);
+        heuristic::repair(s, net, &mut hand);
+        starts.push(hand);
+    }
+    starts.dedup();
+    if net.paths.len() <= POLISH_PATHS {
+        for st in &mut starts {
+            heuristic::improve(s, net, filter, st, deadline);
         }
     }
+    // The cheapest; ties go to the earliest start.
+    let costs: Vec<f64> = starts.iter().map(|st| st.cost(s, net).unwrap_or(f64::INFINITY)).collect();
+    let best = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
+    starts.swap_remove(best).allocation(s, net)
 }
 
 fn remaining(deadline: Instant) -> f64 {

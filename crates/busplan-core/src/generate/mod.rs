@@ -11,6 +11,9 @@ use crate::scenario::{
 };
 use std::collections::BTreeMap;
 
+pub mod tiers;
+pub use tiers::{tier, ProvinceSize, Tier};
+
 /// A small deterministic random source (`SplitMix64`).
 #[derive(Debug, Clone)]
 pub struct Rng(u64);

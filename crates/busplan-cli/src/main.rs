@@ -3,6 +3,8 @@
 //! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
 //! failure (with `error: ...` on stderr).
 
+mod replan;
+
 use anyhow::{Context, Result};
 use busplan_core::plan::{Plan, Status};
 use busplan_core::{check, parse_scenario, plan, Backend, Options, Scenario, Strategy};
@@ -65,6 +67,8 @@ enum Command {
         #[arg(long)]
         codes: bool,
     },
+    /// Re-plan a published plan after roads closed or new requests came in.
+    Replan(replan::Args),
     /// Validate a scenario and list every problem.
     Validate {
         /// Scenario file (JSON).
@@ -155,6 +159,7 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{report}");
             Ok(u8::from(!report.is_ok()))
         }
+        Command::Replan(args) => replan::run(&args),
         Command::Validate { scenario, codes } => {
             if codes {
                 for (code, what) in busplan_core::validate::codes() {

@@ -777,18 +777,24 @@ pub fn replan(old: &Scenario, plan: &Plan, d: &Disruption, options: &Options) ->
         if parts.is_empty() {
             continue;
         }
-        // Rule: a service's load is the sum of the kept and the new workers on it.
-        let mut pax: BTreeMap<Key, u32> = BTreeMap::new();
+        // Rule: a service's load is the sum of the kept and the new workers on it (groups in
+        // the order they first appear, so that a load kept alone stays as it was).
+        let mut pax: Vec<Pax> = Vec::new();
         let (mut boarded, mut alighted) = (Vec::new(), Vec::new());
         for p in &parts {
             for q in &p.passengers {
-                *pax.entry(key_of(q)).or_default() += q.count;
+                match pax.iter_mut().find(|x| key_of(x) == key_of(q)) {
+                    Some(x) => x.count += q.count,
+                    None => pax.push(q.clone()),
+                }
             }
             boarded.extend(p.boarded.iter().cloned());
             alighted.extend(p.alighted.iter().cloned());
         }
-        boarded.sort();
-        alighted.sort();
+        if parts.len() > 1 {
+            boarded.sort();
+            alighted.sort();
+        }
         services.push(ServiceLoad {
             id: x.id.clone(),
             from: x.from.clone(),
@@ -796,7 +802,7 @@ pub fn replan(old: &Scenario, plan: &Plan, d: &Disruption, options: &Options) ->
             departure_min: x.departure_min,
             arrival_min: x.arrival_min,
             seats: x.seats,
-            passengers: pax.into_iter().map(|((o, d, a), c)| Pax { origin: o, destination: d, accessible: a, count: c }).collect(),
+            passengers: pax,
             boarded,
             alighted,
         });

@@ -6,4 +6,5 @@ mod docs;
 mod examples;
 mod exact;
 mod properties;
+mod replan;
 mod solving;

@@ -3,6 +3,8 @@
 //! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
 //! failure (with `error: ...` on stderr).
 
+mod replan;
+
 use anyhow::{Context, Result};
 use busplan_core::plan::{Plan, Status};
 use busplan_core::{check, parse_scenario, plan, Backend, Options, Scenario, Strategy};
@@ -80,6 +82,8 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Re-plan a published plan after roads closed or new requests came in.
+    Replan(replan::Args),
     /// Validate a scenario and list every problem.
     Validate {
         /// Scenario file (JSON).
@@ -96,6 +100,17 @@ enum StrategyArg {
     Exact,
     Direct,
     Greedy,
+}
+
+impl From<StrategyArg> for Strategy {
+    fn from(a: StrategyArg) -> Strategy {
+        match a {
+            StrategyArg::Fast => Strategy::Fast,
+            StrategyArg::Exact => Strategy::Exact,
+            StrategyArg::Direct => Strategy::Direct,
+            StrategyArg::Greedy => Strategy::Greedy,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,12 +147,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Plan { scenario, output, strategy, backend, time_limit, mip_gap, seed, threads, no_direct, buses } => {
             let s = read_scenario(&scenario)?;
             let options = Options {
-                strategy: match strategy {
-                    StrategyArg::Fast => Strategy::Fast,
-                    StrategyArg::Exact => Strategy::Exact,
-                    StrategyArg::Direct => Strategy::Direct,
-                    StrategyArg::Greedy => Strategy::Greedy,
-                },
+                strategy: strategy.into(),
                 backend: match backend {
                     BackendArg::Microlp => Backend::Microlp,
                     BackendArg::Highs => Backend::Highs,
@@ -207,6 +217,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Replan(args) => replan::run(&args),
         Command::Validate { scenario, codes } => {
             if codes {
                 for (code, what) in busplan_core::validate::codes() {

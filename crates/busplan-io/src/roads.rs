@@ -256,6 +256,7 @@ fn check_position(lat: f64, lon: f64) -> Result<(), String> {
 /// Without a nodes CSV the nodes are the edges' endpoints, without positions; with one, every
 /// edge endpoint must be listed there. Every bad row is reported with its line number.
 pub fn graph_from_csv(edges_csv: &str, nodes_csv: Option<&str>) -> Result<RoadGraph, RoadsError> {
+    const EDGES: &str = "edges CSV";
     let mut nodes: Vec<RoadNode> = Vec::new();
     let mut known: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(text) = nodes_csv {
@@ -289,9 +290,8 @@ pub fn graph_from_csv(edges_csv: &str, nodes_csv: Option<&str>) -> Result<RoadGr
             return Err(RoadsError::BadRows { file: FILE, rows: bad });
         }
     }
-    const FILE: &str = "edges CSV";
-    let t = Table::parse(edges_csv, FILE)?;
-    let (cf, ct, ck) = (t.column("from", FILE)?, t.column("to", FILE)?, t.column("km", FILE)?);
+    let t = Table::parse(edges_csv, EDGES)?;
+    let (cf, ct, ck) = (t.column("from", EDGES)?, t.column("to", EDGES)?, t.column("km", EDGES)?);
     let (cn, cc) = (t.optional("name"), t.optional("closed"));
     let fixed_nodes = nodes_csv.is_some();
     let mut edges = Vec::new();
@@ -329,10 +329,10 @@ pub fn graph_from_csv(edges_csv: &str, nodes_csv: Option<&str>) -> Result<RoadGr
         }
     }
     if !bad.is_empty() {
-        return Err(RoadsError::BadRows { file: FILE, rows: bad });
+        return Err(RoadsError::BadRows { file: EDGES, rows: bad });
     }
     if edges.is_empty() {
-        return Err(RoadsError::Empty(FILE));
+        return Err(RoadsError::Empty(EDGES));
     }
     if !fixed_nodes {
         for e in &edges {

@@ -14,7 +14,7 @@
 //! - scheduled services (trains, flights) are dashed dark lines;
 //! - departure points are green circles labelled `id (workers boarding)`, hubs purple squares
 //!   (service areas) or diamonds (stations, airports), drop points red triangles labelled
-//!   `id (workers dropped)`;
+//!   `id (workers dropped)`, both with `, n unserved` when workers are left behind;
 //! - with a road-graph travel model whose nodes have positions, legs follow the roads, open
 //!   roads are drawn in light grey and closed roads as dashed red lines.
 //!
@@ -375,7 +375,10 @@ pub fn plan_svg(s: &Scenario, p: &Plan) -> Result<String, MapError> {
             let pair = if from <= to { (from.clone(), to.clone()) } else { (to.clone(), from.clone()) };
             per_pair.entry(pair).or_default().push(format!("{from}>{to}>{vt}"));
         }
-        for ((from, to, vt), g) in &groups {
+        // Widest first, so that thinner lines on the same road stay visible on top.
+        let mut order: Vec<(&(String, String, String), &Group)> = groups.iter().collect();
+        order.sort_by_key(|(_, g)| std::cmp::Reverse(g.passengers));
+        for ((from, to, vt), g) in order {
             let pair = if from <= to { (from.clone(), to.clone()) } else { (to.clone(), from.clone()) };
             let mates = &per_pair[&pair];
             let me = mates.iter().position(|m| *m == format!("{from}>{to}>{vt}")).unwrap_or(0);
@@ -404,14 +407,23 @@ pub fn plan_svg(s: &Scenario, p: &Plan) -> Result<String, MapError> {
         // Markers, then labels around them.
         // Labels go around the markers, and the markers on top.
         let mut markers: Vec<((i32, i32), Shape, RGBColor, String)> = Vec::new();
+        let mut unserved: BTreeMap<&str, u32> = BTreeMap::new();
+        for u in &p.unserved {
+            *unserved.entry(u.origin.as_str()).or_default() += u.count;
+            *unserved.entry(u.destination.as_str()).or_default() += u.count;
+        }
+        let count = |id: &str, n: u64| match unserved.get(id) {
+            Some(u) => format!("{id} ({n}, {u} unserved)"),
+            None => format!("{id} ({n})"),
+        };
         for o in &s.origins {
-            markers.push((proj.px(o.lat, o.lon), Shape::Circle, ORIGIN_COLOUR, format!("{} ({})", o.id, load(&o.id).boarding)));
+            markers.push((proj.px(o.lat, o.lon), Shape::Circle, ORIGIN_COLOUR, count(&o.id, load(&o.id).boarding)));
         }
         for hb in &s.hubs {
             markers.push((proj.px(hb.lat, hb.lon), hub_shape(hb.kind), HUB_COLOUR, hb.id.clone()));
         }
         for d in &s.destinations {
-            markers.push((proj.px(d.lat, d.lon), Shape::Triangle, DEST_COLOUR, format!("{} ({})", d.id, load(&d.id).dropped)));
+            markers.push((proj.px(d.lat, d.lon), Shape::Triangle, DEST_COLOUR, count(&d.id, load(&d.id).dropped)));
         }
         let mut labels = Labels::around(frame, &markers);
         for (at, _, colour, text) in &markers {

@@ -515,7 +515,7 @@ pub fn attach_sites(scenario: &mut Scenario, graph: RoadGraph, max_snap_km: f64)
                 "  {site}: the road nodes have no positions and none is called {site:?} (give a nodes CSV with id, lat, lon)"
             )),
             Some((km, n)) if km > max_snap_km => problems.push(format!(
-                "  {site}: the nearest road node {:?} is {km:.1} km away, more than the limit of {max_snap_km} km",
+                "  {site}: the nearest road node {:?} is {km:.2} km away, more than the limit of {max_snap_km} km",
                 n.id
             )),
             Some((km, n)) => snaps.push(SiteSnap { site: site.to_string(), node: n.id.clone(), km }),

@@ -182,23 +182,38 @@ impl Labels {
     fn place(&mut self, area: &Area, anchor: (i32, i32), text: &str, size: u32, colour: RGBColor) -> Result<(), MapError> {
         let w = text_width(text, size);
         let h = i32::try_from(size).unwrap_or(12) + 2;
-        let mut chosen = None;
-        'search: for dist in [9, 24, 42, 64] {
+        // The first free place inside the frame; failing that, the place inside the frame
+        // that overlaps the fewest labels and markers.
+        let mut best: Option<(usize, Box2, i32)> = None;
+        'search: for dist in [9, 24, 42, 64, 90, 120] {
             for (dx, dy) in [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (1, 1), (-1, -1), (-1, 1)] {
                 let x = anchor.0 + dx * dist + match dx { ..0 => -w, 0 => -w / 2, _ => 0 };
                 let y = anchor.1 + dy * dist - h / 2;
                 let b = (x, y, x + w, y + h);
                 let inside = b.0 >= self.bounds.0 && b.1 >= self.bounds.1 && b.2 <= self.bounds.2 && b.3 <= self.bounds.3;
-                if inside && !self.taken.iter().any(|t| overlaps(*t, b)) {
-                    chosen = Some((b, dist));
+                if !inside {
+                    continue;
+                }
+                let clashes = self.taken.iter().filter(|t| overlaps(**t, b)).count();
+                if best.is_none_or(|(c, ..)| clashes < c) {
+                    best = Some((clashes, b, dist));
+                }
+                if clashes == 0 {
                     break 'search;
                 }
             }
         }
-        let (b, dist) = chosen.unwrap_or(((anchor.0 + 9, anchor.1 - h / 2, anchor.0 + 9 + w, anchor.1 + h / 2), 9));
-        if dist > 9 {
+        let (b, dist) = best.map_or_else(
+            || {
+                let x = (anchor.0 + 9).min(self.bounds.2 - w).max(self.bounds.0);
+                ((x, anchor.1 - h / 2, x + w, anchor.1 - h / 2 + h), 9)
+            },
+            |(_, b, d)| (b, d),
+        );
+        // A leader line when the label sits away from its marker.
+        let gap = (b.0 - anchor.0).max(anchor.0 - b.2).max(0).max((b.1 - anchor.1).max(anchor.1 - b.3).max(0));
+        if dist > 9 || gap > 12 {
             let end = ((b.0 + b.2) / 2, (b.1 + b.3) / 2);
-            let end = (end.0.clamp(b.0, b.2), end.1);
             area.draw(&PathElement::new(vec![anchor, end], RGBColor(0x88, 0x88, 0x88).stroke_width(1))).map_err(draw_err)?;
         }
         // A white halo behind the text keeps it readable over the lines.

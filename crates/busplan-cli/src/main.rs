@@ -4,6 +4,9 @@
 //! failure (with `error: ...` on stderr).
 
 mod replan;
+mod geojson;
+mod map;
+mod roads;
 
 use anyhow::{Context, Result};
 use busplan_core::plan::{Plan, Status};
@@ -92,6 +95,14 @@ enum Command {
         #[arg(long)]
         codes: bool,
     },
+    /// Write a plan as GeoJSON (sites, bus legs, services) for QGIS or web maps.
+    Geojson(geojson::GeojsonArgs),
+    /// Draw a plan as an SVG map.
+    Map(map::MapArgs),
+    /// Draw where workers come from against where employers need them, as an SVG heat map.
+    Heatmap(map::HeatmapArgs),
+    /// Put a road graph (CSV or GeoJSON) into a scenario, attach its sites, close roads.
+    Roads(roads::RoadsArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,6 +249,10 @@ fn run(cli: Cli) -> Result<u8> {
             );
             Ok(0)
         }
+        Command::Geojson(args) => geojson::run(&args),
+        Command::Map(args) => map::run_map(&args),
+        Command::Heatmap(args) => map::run_heatmap(&args),
+        Command::Roads(args) => roads::run(&args),
     }
 }
 

@@ -260,6 +260,21 @@ pub fn close_roads(s: &mut Scenario, specs: &[String]) -> Result<Vec<(String, St
     Ok(close(s, specs)?.into_iter().map(|c| (c.from, c.to)).collect())
 }
 
+/// Whether a closure spec names a road section. Rule: a name (`X203`, any case) closes every
+/// section whose name is it or contains it as a word (`G15 Shenhai` for `g15`); a node pair
+/// `a~b` closes the sections between the two nodes, whichever way they are written.
+pub fn road_matches(spec: &str, e: &crate::scenario::RoadEdge) -> bool {
+    if let Some((a, b)) = spec.split_once('~') {
+        let (a, b) = (a.trim(), b.trim());
+        return (e.from == a && e.to == b) || (e.from == b && e.to == a);
+    }
+    let spec = spec.trim().to_lowercase();
+    e.name.as_ref().is_some_and(|n| {
+        let n = n.to_lowercase();
+        n == spec || n.split(|c: char| c.is_whitespace() || ";,/".contains(c)).any(|w| w == spec)
+    })
+}
+
 fn close(s: &mut Scenario, specs: &[String]) -> Result<Vec<ClosedRoad>, Error> {
     if specs.is_empty() {
         return Ok(Vec::new());
@@ -270,14 +285,9 @@ fn close(s: &mut Scenario, specs: &[String]) -> Result<Vec<ClosedRoad>, Error> {
     let mut out = Vec::new();
     for spec in specs {
         let spec_t = spec.trim();
-        let pair = spec_t.split_once('~').map(|(a, b)| (a.trim(), b.trim()));
         let mut hit = false;
         for e in edges.iter_mut() {
-            // Rule: a name closes every section that carries it; a pair closes the sections
-            // between the two nodes, whichever way they are written.
-            let by_name = e.name.as_deref().is_some_and(|n| n == spec_t);
-            let by_pair = pair.is_some_and(|(a, b)| (e.from == a && e.to == b) || (e.from == b && e.to == a));
-            if by_name || by_pair {
+            if road_matches(spec_t, e) {
                 e.closed = true;
                 hit = true;
                 out.push(ClosedRoad { spec: spec.clone(), from: e.from.clone(), to: e.to.clone() });

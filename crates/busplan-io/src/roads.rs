@@ -541,15 +541,7 @@ fn model_name(m: &TravelModel) -> &'static str {
 /// (either way round); anything else is a road name, matched without regard to case against
 /// the whole name or any of its words (`X203` matches `X203 Hongchi road`).
 fn spec_matches(spec: &str, e: &RoadEdge) -> bool {
-    if let Some((a, b)) = spec.split_once('~') {
-        let (a, b) = (a.trim(), b.trim());
-        return (e.from == a && e.to == b) || (e.from == b && e.to == a);
-    }
-    let spec = spec.trim().to_lowercase();
-    e.name.as_ref().is_some_and(|n| {
-        let n = n.to_lowercase();
-        n == spec || n.split(|c: char| c.is_whitespace() || ";,/".contains(c)).any(|w| w == spec)
-    })
+    busplan_core::replan::road_matches(spec, e)
 }
 
 /// Closes road sections by name (`X203`) or by node pair (`n-pass~n-hongchi`). Every spec must

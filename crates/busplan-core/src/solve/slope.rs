@@ -206,7 +206,7 @@ mod tests {
         assert!(staircase(0, &cap, &cost).abs() < 1e-9);
         assert!((staircase(1, &cap, &cost) - 1800.0).abs() < 1e-9);
         assert!((staircase(25, &cap, &cost) - 3000.0).abs() < 1e-9);
-        assert!((staircase(40, &cap, &cost) - 4800.0).abs() < 1e-9);
+        assert!((staircase(40, &cap, &cost) - 3600.0).abs() < 1e-9);
         assert!((staircase(48, &cap, &cost) - 3600.0).abs() < 1e-9);
         // Brute force over counts.
         for need in 0..300u32 {

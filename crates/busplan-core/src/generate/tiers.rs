@@ -493,9 +493,15 @@ pub fn province(size: ProvinceSize, seed: u64) -> Scenario {
             let g = pick(&mut r, &region_w);
             dest_region.push(g);
             let (name, lat, lon, _) = REGIONS[g];
-            // Yunnan's own employers expect workers on day 1; the others by the evening of day 2
+            // Yunnan's own employers expect workers by the night of day 1; the others on day 2
             // or 3 (minutes from 00:00 on day 1).
-            let deadline = if name == "kunming-industry" { 1140 + r.range(0, 4) * 60 } else { 2640 + r.range(0, 24) * 60 };
+            // Far employers leave time for a bus from the farthest prefecture (Dehong) at 60 km/h.
+            let far_km = crate::travel::great_circle_km(24.43, 98.58, lat, lon) * 1.3;
+            let deadline = if name == "kunming-industry" {
+                1440 + r.range(0, 6) * 60
+            } else {
+                900 + (far_km / 60.0 * 60.0) as u32 + r.range(0, 12) * 60
+            };
             Destination {
                 id: format!("emp-{i:04}"),
                 name: format!("Employer drop point {i}, {name}"),

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod import;
+mod manifest;
+
 #[derive(Parser)]
 #[command(name = "busplan", version, about = "Plans chartered buses from the home door to the factory gate, with regrouping at hubs.")]
 struct Cli {
@@ -65,6 +68,10 @@ enum Command {
         #[arg(long)]
         codes: bool,
     },
+    /// Import worker registrations and employer shortages (CSV) into a scenario.
+    Import(import::ImportArgs),
+    /// Write a manifest (one row per worker) and printable sheets (one page per bus).
+    Manifest(manifest::ManifestArgs),
     /// Validate a scenario and list every problem.
     Validate {
         /// Scenario file (JSON).
@@ -155,6 +162,8 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{report}");
             Ok(u8::from(!report.is_ok()))
         }
+        Command::Import(args) => import::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
         Command::Validate { scenario, codes } => {
             if codes {
                 for (code, what) in busplan_core::validate::codes() {

@@ -745,16 +745,18 @@ fn read_workers(text: &str, shortages: &[ShortageRow], drops: &[DropPoint], prob
                 r.reasons.push(format!("employer {employer} has no shortage at {district} (only at {})", at.join(", ")));
             }
         }
-        if !id.is_empty() {
-            if let Some(first) = seen.get(&id) {
-                r.reasons.push(format!("duplicate worker id {id} (first on line {first})"));
+        // A duplicate of a bad row is a duplicate too: which of the two is meant is unclear.
+        match seen.get(&id) {
+            Some(first) => r.reasons.push(format!("duplicate worker id {id} (first on line {first})")),
+            None if !id.is_empty() => {
+                seen.insert(id.clone(), *line);
             }
+            None => {}
         }
         if !r.reasons.is_empty() {
             problems.push(bad(InputFile::Workers, *line, r.reasons.join("; ")));
             continue;
         }
-        seen.insert(id.clone(), *line);
         workers.push(WorkerRow { id, name, village, lat, lon, employer, district, accessible: needs.contains(&Need::Accessible) });
     }
     workers

@@ -157,14 +157,18 @@ pub fn parse_roster(csv: &str) -> Result<Vec<RosterEntry>, ManifestError> {
                 r.reasons.push(format!("accessible \"{acc}\" is neither yes nor no"));
                 false
             });
-            if let Some(first) = seen.get(&worker_id) {
-                r.reasons.push(format!("duplicate worker id {worker_id} (first on line {first})"));
+            // A duplicate of a bad row is a duplicate too.
+            match seen.get(&worker_id) {
+                Some(first) => r.reasons.push(format!("duplicate worker id {worker_id} (first on line {first})")),
+                None if !worker_id.is_empty() => {
+                    seen.insert(worker_id.clone(), *line);
+                }
+                None => {}
             }
             if let Some(reason) = r.problem() {
                 problems.push(import::bad(InputFile::Roster, *line, reason));
                 continue;
             }
-            seen.insert(worker_id.clone(), *line);
             out.push(RosterEntry {
                 worker_id,
                 name: r.get(c_name).to_string(),

@@ -654,6 +654,7 @@ fn sheets(s: &Scenario, p: &Plan, m: &Manifest) -> Vec<Sheet> {
             ("Type".to_string(), v.vehicle_type.clone()),
             ("Escort".to_string(), v.escort.clone()),
             ("Starts at".to_string(), site_name(s, &v.base)),
+            ("Plan".to_string(), format!("{} (times are hours:minutes from the plan start)", p.scenario)),
         ];
         if let Some(vt) = s.vehicle_types.iter().find(|t| t.id == v.vehicle_type) {
             facts.push(("Seats that may be used".into(), format!("{} ({} accessible)", vt.capped_seats(), vt.capped_accessible_seats())));
@@ -707,11 +708,11 @@ fn sheets(s: &Scenario, p: &Plan, m: &Manifest) -> Vec<Sheet> {
             let j = w.rides.iter().rposition(|r| !r.service && r.vehicle == v.id).unwrap_or(i);
             let first = &w.rides[i];
             let last = &w.rides[j];
-            let from = if i == 0 { "from home".to_string() } else { format!("from {}", w.rides[i - 1].vehicle) };
+            let from = if i == 0 { "home".to_string() } else { format!("from {}", w.rides[i - 1].vehicle) };
             let then = match w.rides.get(j + 1) {
                 Some(n) if n.service => format!("to {} {}", service_word(s, &n.vehicle), n.vehicle),
                 Some(n) => format!("to {}", n.vehicle),
-                None => "final stop".to_string(),
+                None => "final".to_string(),
             };
             riders.push((
                 first.depart_min,
@@ -720,8 +721,8 @@ fn sheets(s: &Scenario, p: &Plan, m: &Manifest) -> Vec<Sheet> {
                     w.worker_id.clone(),
                     if w.accessible { format!("{} (accessible)", w.name) } else { w.name.clone() },
                     w.employer.clone(),
-                    format!("{} {}, {from}", first.from, hhmm(first.depart_min)),
-                    format!("{} {}, {then}", last.to, hhmm(last.arrive_min)),
+                    format!("{} {}, {from}", hhmm(first.depart_min), first.from),
+                    format!("{} {}, {then}", hhmm(last.arrive_min), last.to),
                     w.destination.clone(),
                 ],
             ));
@@ -753,7 +754,7 @@ fn esc(t: &str) -> String {
 }
 
 const STOP_HEAD: [&str; 5] = ["Stop", "Arrive", "Leave", "Get on", "Get off"];
-const RIDER_HEAD: [&str; 7] = ["#", "Worker", "Name", "Employer", "Gets on", "Gets off", "Drop point"];
+const RIDER_HEAD: [&str; 7] = ["#", "Worker", "Name", "Employer", "Gets on (from)", "Gets off (then)", "\u{2713}"];
 
 /// One printable page per bus for its escort, in one self-contained HTML file (no scripts, no
 /// images, no colour needed): bus, type, escort, the timetable of stops with who gets on and
@@ -764,19 +765,21 @@ pub fn sheets_html(s: &Scenario, p: &Plan, m: &Manifest) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - bus sheets</title>\n<style>\n\
-         @page {{ size: A4; margin: 12mm; }}\n\
-         body {{ font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"Microsoft YaHei\", \"PingFang SC\", sans-serif; color: #000; background: #fff; font-size: 11pt; }}\n\
+         @page {{ size: A4; margin: 10mm; }}\n\
+         body {{ font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"Microsoft YaHei\", \"PingFang SC\", sans-serif; color: #000; background: #fff; font-size: 10pt; }}\n\
          .sheet {{ break-after: page; page-break-after: always; }}\n\
          .sheet:last-of-type {{ break-after: auto; page-break-after: auto; }}\n\
-         h1 {{ font-size: 20pt; margin: 0 0 4pt 0; border-bottom: 2pt solid #000; }}\n\
-         h2 {{ font-size: 13pt; margin: 10pt 0 4pt 0; }}\n\
+         h1 {{ font-size: 16pt; margin: 0 0 3pt 0; border-bottom: 2pt solid #000; }}\n\
+         h2 {{ font-size: 11pt; margin: 6pt 0 2pt 0; }}\n\
          table {{ border-collapse: collapse; width: 100%; }}\n\
-         th, td {{ border: 1px solid #000; padding: 2pt 4pt; text-align: left; vertical-align: top; }}\n\
+         th, td {{ border: 1px solid #000; padding: 1pt 3pt; text-align: left; vertical-align: top; }}\n\
          th {{ font-weight: bold; border-bottom: 2px solid #000; }}\n\
          tr {{ break-inside: avoid; page-break-inside: avoid; }}\n\
          dl {{ display: grid; grid-template-columns: max-content auto; gap: 1pt 10pt; margin: 0; }}\n\
          dt {{ font-weight: bold; }} dd {{ margin: 0; }}\n\
-         .note {{ font-size: 9pt; }}\n\
+         table.riders {{ font-size: 9pt; }}\n\
+         table.riders td {{ white-space: nowrap; }}\n\
+         table.riders td.tick {{ width: 14pt; }}\n\
          </style>\n</head>\n<body>\n",
         esc(&p.scenario)
     );
@@ -798,23 +801,20 @@ pub fn sheets_html(s: &Scenario, p: &Plan, m: &Manifest) -> String {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</table>\n<h2>Passengers</h2>\n<table>\n<tr>");
+        h.push_str("</table>\n<h2>Passengers</h2>\n<table class=\"riders\">\n<tr>");
         for c in RIDER_HEAD {
             let _ = write!(h, "<th>{c}</th>");
         }
         h.push_str("</tr>\n");
         for (n, row) in sh.riders.iter().enumerate() {
             let _ = write!(h, "<tr><td>{}</td>", n + 1);
-            for c in row {
+            // The drop point (last field) is only for sorting: "gets off" names it.
+            for c in &row[..5] {
                 let _ = write!(h, "<td>{}</td>", esc(c));
             }
-            h.push_str("</tr>\n");
+            h.push_str("<td class=\"tick\"></td></tr>\n");
         }
-        let _ = write!(
-            h,
-            "</table>\n<p class=\"note\">{} &middot; times are hours:minutes from the plan start</p>\n</section>\n",
-            esc(&p.scenario)
-        );
+        h.push_str("</table>\n</section>\n");
     }
     h.push_str("</body>\n</html>\n");
     h
@@ -827,11 +827,11 @@ pub fn sheets_text(s: &Scenario, p: &Plan, m: &Manifest) -> String {
         if i > 0 {
             t.push('\u{c}');
         }
-        let _ = writeln!(t, "{}  ({})\n{}", sh.title, p.scenario, "=".repeat(sh.title.len()));
+        let _ = writeln!(t, "{}\n{}", sh.title, "=".repeat(sh.title.len()));
         for (k, v) in &sh.facts {
             let _ = writeln!(t, "{k}: {v}");
         }
-        let _ = writeln!(t, "Passengers (all legs): {}\n\nTimetable (hours:minutes from the plan start)", sh.riders.len());
+        let _ = writeln!(t, "Passengers (all legs): {}\n\nTimetable", sh.riders.len());
         for r in &sh.stops {
             let _ = writeln!(t, "  {:<5} {:<5} {}", r[1], r[2], r[0]);
             for (word, x) in [("on", &r[3]), ("off", &r[4])] {

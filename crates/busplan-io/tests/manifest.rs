@@ -22,6 +22,9 @@ fn example(name: &str) -> (Scenario, Plan) {
     (s, p)
 }
 
+/// Riders of one vehicle or service between two sites, of one group.
+type RideKey = (String, String, String, String, String, bool);
+
 /// Everything a manifest must be; returns a description of the first breach.
 fn audit(s: &Scenario, p: &Plan, m: &Manifest) -> Result<(), String> {
     if m.workers.len() as u64 != s.total_workers() {
@@ -50,7 +53,6 @@ fn audit(s: &Scenario, p: &Plan, m: &Manifest) -> Result<(), String> {
     }
     let deadline: BTreeMap<&str, u32> = s.destinations.iter().map(|d| (d.id.as_str(), d.deadline_min)).collect();
     // Riders per (vehicle or service, from, to, origin, destination, accessible).
-    type RideKey = (String, String, String, String, String, bool);
     let mut riders: BTreeMap<RideKey, u32> = BTreeMap::new();
     let mut unserved: BTreeMap<(String, String, bool), u32> = BTreeMap::new();
     for w in &m.workers {

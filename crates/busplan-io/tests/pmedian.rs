@@ -3,8 +3,11 @@
 use busplan_io::pmedian::{self, haversine_km, Method};
 use proptest::prelude::*;
 
-/// Clients (weight, lat, lon) and sites (lat, lon) around Chaoyang, and a k.
-fn case() -> impl Strategy<Value = (Vec<(u8, f64, f64)>, Vec<(f64, f64)>, usize)> {
+/// Clients (weight, lat, lon), sites (lat, lon) and k.
+type Case = (Vec<(u8, f64, f64)>, Vec<(f64, f64)>, usize);
+
+/// Clients and sites around Chaoyang, and a k.
+fn case() -> impl Strategy<Value = Case> {
     (1usize..=7).prop_flat_map(|n| {
         (
             prop::collection::vec((0u8..6, 41.0f64..41.9, 119.3f64..120.9), 1..=14),

@@ -73,6 +73,8 @@ pub struct RowProblem {
     /// Only a warning under [`ImportOptions::exclude_bad_rows`] (a count mismatch): nothing is
     /// left out for it.
     pub warning: bool,
+    /// The employer of a bad shortage row, to explain why its workers are left out too.
+    pub employer: Option<String>,
 }
 
 impl fmt::Display for RowProblem {
@@ -365,11 +367,11 @@ impl Table {
 }
 
 pub(crate) fn bad(file: InputFile, line: usize, reason: String) -> RowProblem {
-    RowProblem { file, line, reason, fatal: false, warning: false }
+    RowProblem { file, line, reason, fatal: false, warning: false, employer: None }
 }
 
 fn fatal(file: InputFile, line: usize, reason: String) -> RowProblem {
-    RowProblem { file, line, reason, fatal: true, warning: false }
+    RowProblem { file, line, reason, fatal: true, warning: false, employer: None }
 }
 
 /// One row being read: collects the reasons it is bad.
@@ -614,7 +616,9 @@ fn read_shortages(text: &str, problems: &mut Vec<RowProblem>) -> (Vec<DropPoint>
             r.reasons.push(format!("employer {employer} at {district} is listed twice (first on line {first})"));
         }
         if !r.reasons.is_empty() {
-            problems.push(bad(InputFile::Shortages, *line, r.reasons.join("; ")));
+            let mut p = bad(InputFile::Shortages, *line, r.reasons.join("; "));
+            p.employer = Some(employer).filter(|e| !e.is_empty());
+            problems.push(p);
             continue;
         }
         seen.insert((employer.clone(), district.clone()), *line);
@@ -737,7 +741,10 @@ fn read_workers(text: &str, shortages: &[ShortageRow], drops: &[DropPoint], prob
         });
         if !employer.is_empty() && !district.is_empty() && !shortages.iter().any(|s| s.employer == employer && s.district == district) {
             let at: Vec<&str> = shortages.iter().filter(|s| s.employer == employer).map(|s| s.district.as_str()).collect();
-            if at.is_empty() {
+            let bad_line = problems.iter().find(|p| p.file == InputFile::Shortages && p.employer.as_deref() == Some(employer.as_str()));
+            if let (true, Some(b)) = (at.is_empty(), bad_line) {
+                r.reasons.push(format!("employer \"{employer}\" has only a bad shortage row (line {})", b.line));
+            } else if at.is_empty() {
                 r.reasons.push(format!("unknown employer \"{employer}\" (not in the shortages)"));
             } else if !drops.iter().any(|d| d.id == district) {
                 r.reasons.push(format!("unknown district \"{district}\" (employer {employer} is at {})", at.join(", ")));
@@ -789,6 +796,7 @@ pub fn import(
                 reason: format!("{} at {} is short {} workers but {n} are registered", s.employer, s.district, s.short),
                 fatal: false,
                 warning: true,
+                employer: None,
             });
         }
     }

@@ -220,6 +220,15 @@ fn count_mismatches_and_bad_shortage_and_site_rows() {
     let err = import::import(&good_workers(), &shortages, SITES, &Template::default(), &ImportOptions::default()).unwrap_err();
     let ImportError::BadRows(rows) = err else { panic!("{err}") };
     assert_eq!(rows.len(), 1);
+    // Workers of an employer whose only shortage row is bad are told so.
+    let bad_shortage = SHORTAGES.replace("39.099, 121.72, 1, 690", "39.099, 121.72, one, 690");
+    let opts = ImportOptions { exclude_bad_rows: true, ..ImportOptions::default() };
+    let imp = import::import(&good_workers(), &bad_shortage, SITES, &Template::default(), &opts).unwrap();
+    let text: Vec<String> = imp.problems.iter().map(ToString::to_string).collect();
+    assert!(text.contains(&"workers line 4: employer \"大连华锐汽车零部件有限公司\" has only a bad shortage row (line 3)".to_string()), "{text:#?}");
+    // The drop point's first row was that bad one, so the next row lacks its coordinates too.
+    assert!(text.iter().any(|t| t.starts_with("shortages line 4: missing latitude")), "{text:#?}");
+    assert_eq!(imp.scenario.total_workers(), 2);
     assert!(rows[0].warning && rows[0].line == 2 && rows[0].reason.contains("short 5 workers but 2 are registered"), "{}", rows[0]);
     // Only a warning when bad rows may be left out: nothing is left out for it.
     let opts = ImportOptions { exclude_bad_rows: true, ..ImportOptions::default() };

@@ -65,7 +65,7 @@ pub fn run(a: &ManifestArgs) -> Result<u8> {
     );
     println!("manifest written to {}", a.output.display());
     if let Some(path) = &a.sheets {
-        println!("sheets written to {} ({} pages)", path.display(), p.vehicles.len());
+        println!("sheets written to {} ({} buses, each starting a new page)", path.display(), p.vehicles.len());
     }
     if let Some(path) = &a.text {
         println!("text sheets written to {}", path.display());

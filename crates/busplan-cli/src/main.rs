@@ -3,9 +3,11 @@
 //! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
 //! failure (with `error: ...` on stderr).
 
-mod replan;
 mod geojson;
+mod import;
+mod manifest;
 mod map;
+mod replan;
 mod roads;
 
 use anyhow::{Context, Result};
@@ -87,6 +89,10 @@ enum Command {
     },
     /// Re-plan a published plan after roads closed or new requests came in.
     Replan(replan::Args),
+    /// Import worker registrations and employer shortages (CSV) into a scenario.
+    Import(import::ImportArgs),
+    /// Write a manifest (one row per worker) and printable sheets (one page per bus).
+    Manifest(manifest::ManifestArgs),
     /// Validate a scenario and list every problem.
     Validate {
         /// Scenario file (JSON).
@@ -229,6 +235,8 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Replan(args) => replan::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Manifest(args) => manifest::run(&args),
         Command::Validate { scenario, codes } => {
             if codes {
                 for (code, what) in busplan_core::validate::codes() {

@@ -77,19 +77,63 @@ pub fn plan(scenario: &Scenario, options: &Options) -> Result<Plan, Error> {
 /// validation, lower bound, extraction and baselines as [`plan`]. The plan names the
 /// allocator as its strategy.
 pub fn plan_with(scenario: &Scenario, options: &Options, allocator: &dyn solve::Allocator) -> Result<Plan, Error> {
+    plan_observed(scenario, options, allocator, &|_| {})
+}
+
+/// A stage of a planning run, as reported to the observer of [`plan_observed`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// The stage that starts: `travel`, `network`, `search`, `extract`, `baselines`, `done`.
+    pub stage: String,
+    /// Seconds since the run started.
+    pub elapsed_s: f64,
+    /// The run's time limit, seconds.
+    pub time_limit_s: f64,
+    /// What is known so far, in words (sizes, the cost found and its bound).
+    pub detail: String,
+}
+
+/// [`plan_with`], telling `observer` as each stage starts (for progress bars). The observer
+/// sees nothing that changes the plan.
+pub fn plan_observed(
+    scenario: &Scenario,
+    options: &Options,
+    allocator: &dyn solve::Allocator,
+    observer: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, Error> {
     validate(scenario)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    pool.install(|| plan_validated(scenario, options, allocator))
+    pool.install(|| plan_validated(scenario, options, allocator, observer))
 }
 
-fn plan_validated(s: &Scenario, opts: &Options, allocator: &dyn solve::Allocator) -> Result<Plan, Error> {
+fn plan_validated(
+    s: &Scenario,
+    opts: &Options,
+    allocator: &dyn solve::Allocator,
+    observer: &(dyn Fn(&Progress) + Sync),
+) -> Result<Plan, Error> {
     let started = std::time::Instant::now();
+    let tell = |stage: &str, detail: String| {
+        observer(&Progress {
+            stage: stage.to_string(),
+            elapsed_s: started.elapsed().as_secs_f64(),
+            time_limit_s: opts.time_limit_s,
+            detail,
+        });
+    };
+    tell("travel", format!("{} sites", s.origins.len() + s.hubs.len() + s.destinations.len()));
     let travel = TravelTable::new(s)?;
+    tell("network", String::new());
     let net = Network::new(s, &travel);
+    tell(
+        "search",
+        format!("{} commodities, {} legs, {} paths, strategy {}", net.commodities.len(), net.legs.len(), net.paths.len(), allocator.name()),
+    );
     let (parts, solved) = solve_and_extract(s, &travel, &net, opts, allocator, started)?;
+    tell("baselines", format!("lower bound {:.0}", solved.lower_bound));
     let mut chosen = parts;
     let mut outcome = solved.outcome;
     let cost = |p: &extract::Extracted| plan::totals(s, &p.vehicles, &p.services, &p.unserved, None).cost;
@@ -123,6 +167,7 @@ fn plan_validated(s: &Scenario, opts: &Options, allocator: &dyn solve::Allocator
     };
     let mut p = assemble(s, opts, chosen, solved.lower_bound, outcome, direct_only_cost);
     name.clone_into(&mut p.strategy);
+    tell("done", format!("cost {:.0}, lower bound {:.0}, gap {:.2} %", p.totals.cost, p.lower_bound, p.gap * 100.0));
     Ok(p)
 }
 

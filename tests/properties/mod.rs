@@ -1,5 +1,6 @@
 //! Property tests on random small scenarios: every plan passes the checker, its cost is at
-//! least its lower bound, and allowing hubs never costs more than going direct.
+//! least its lower bound, allowing hubs never costs more than going direct, `fast` is never
+//! worse than `greedy` or `direct`, and `exact` on HiGHS is never worse than `fast`.
 
 use crate::common::solve_and_check;
 use busplan::generate::{small, Small};
@@ -30,6 +31,30 @@ proptest! {
         prop_assert!(with_hubs.totals.cost <= direct.totals.cost + 1e-6,
             "with hubs {} > direct {}", with_hubs.totals.cost, direct.totals.cost);
         prop_assert_eq!(with_hubs.totals.direct_only_cost, Some(direct.totals.cost));
+    }
+
+    #[test]
+    fn fast_is_never_worse_than_greedy_or_direct(size in size(), seed in any::<u64>()) {
+        let s = small(size, seed);
+        let only = |strategy| Options { strategy, compare_direct: false, ..Options::default() };
+        let fast = solve_and_check(&s, &only(Plan::Fast));
+        let greedy = solve_and_check(&s, &only(Plan::Greedy));
+        let direct = solve_and_check(&s, &only(Plan::Direct));
+        prop_assert!(fast.totals.cost <= greedy.totals.cost + 1e-6, "fast {} > greedy {}", fast.totals.cost, greedy.totals.cost);
+        prop_assert!(fast.totals.cost <= direct.totals.cost + 1e-6, "fast {} > direct {}", fast.totals.cost, direct.totals.cost);
+        // One bound for every strategy of a run: it does not depend on the strategy.
+        prop_assert!(greedy.lower_bound <= fast.totals.cost + 1e-6);
+    }
+
+    #[cfg(feature = "highs")]
+    #[test]
+    fn exact_on_highs_is_never_worse_than_fast(size in size(), seed in any::<u64>()) {
+        let s = small(size, seed);
+        let fast = solve_and_check(&s, &Options { compare_direct: false, ..Options::default() });
+        let exact = solve_and_check(&s, &Options {
+            strategy: Plan::Exact, backend: busplan::Backend::Highs, time_limit_s: 10.0, compare_direct: false, ..Options::default()
+        });
+        prop_assert!(exact.totals.cost <= fast.totals.cost + 1e-6, "exact {} > fast {}", exact.totals.cost, fast.totals.cost);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
 //! failure (with `error: ...` on stderr).
 
+mod bench;
 mod geojson;
 mod import;
 mod manifest;
@@ -72,6 +73,12 @@ enum Command {
         #[arg(long)]
         codes: bool,
     },
+    /// Compare strategies on generated instances: a table (cost, bound, gap, time, buses, peak
+    /// memory) and optionally CSV and Markdown.
+    Bench(bench::Args),
+    /// One run of `bench` (internal).
+    #[command(hide = true)]
+    BenchRun(bench::RunArgs),
     /// Generate a benchmark scenario (seeded: the same seed gives the same file).
     Gen {
         /// Shape: county (Chaoyang -> Dalian), city (Cixi), province (Yunnan).
@@ -206,6 +213,8 @@ fn run(cli: Cli) -> Result<u8> {
             println!("{report}");
             Ok(u8::from(!report.is_ok()))
         }
+        Command::Bench(args) => bench::run(&args),
+        Command::BenchRun(args) => bench::run_one(&args),
         Command::Gen { tier, seed, workers, output } => {
             use busplan_core::generate::{self, ProvinceSize, Tier};
             let s = match (tier, workers) {

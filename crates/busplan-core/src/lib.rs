@@ -146,6 +146,9 @@ fn plan_validated(
         }
     };
     let name = allocator.name();
+    for alloc in &solved.also {
+        take(extract::extract(s, &travel, &net, alloc)?, &mut chosen);
+    }
     // The plan by hand is a candidate of every optimising strategy, so that none is ever worse
     // than it (a plan with hubs may wait at a hub longer than the model priced).
     if name == "fast" || name == "exact" {

@@ -61,6 +61,17 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
         need = need.saturating_sub(n * opts[best].cap);
         need_acc -= n * opts[best].acc;
     }
+    if need_acc == 0 {
+        // Without accessible seats the bounded problem is first solved unbounded, a covering
+        // knapsack over seats in `O(F I)`; if that answer respects the limits it is optimal for
+        // the bounded problem too (whose optimum can only be higher).
+        if let Some((c, n)) = unbounded_cover(need, opts, &limits) {
+            for (i, k) in n.into_iter().enumerate() {
+                counts[i] += k;
+            }
+            return Some((pre_cost + c, counts));
+        }
+    }
     let fa = (need as usize + 1) * (need_acc as usize + 1);
     let width = need_acc as usize + 1;
     let idx = |f: u32, a: u32| f as usize * width + a as usize;
@@ -109,6 +120,37 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
         a = a.saturating_sub(c * opts[i].acc);
     }
     Some((pre_cost + total, counts))
+}
+
+/// The cheapest counts covering `need` seats with unlimited buses of the options that have
+/// any (`limits[i] > 0`), if those counts are within the limits.
+fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
+    let n = need as usize;
+    let usable: Vec<usize> = (0..opts.len()).filter(|&i| limits[i] > 0 && opts[i].cap > 0).collect();
+    let mut dp = vec![f64::INFINITY; n + 1];
+    let mut pick = vec![usize::MAX; n + 1];
+    dp[0] = 0.0;
+    for f in 1..=n {
+        for &i in &usable {
+            let prev = f.saturating_sub(opts[i].cap as usize);
+            let c = dp[prev] + opts[i].cost;
+            if c < dp[f] - 1e-9 {
+                dp[f] = c;
+                pick[f] = i;
+            }
+        }
+    }
+    if !dp[n].is_finite() {
+        return None;
+    }
+    let mut counts = vec![0u32; opts.len()];
+    let mut f = n;
+    while f > 0 {
+        let i = pick[f];
+        counts[i] += 1;
+        f = f.saturating_sub(opts[i].cap as usize);
+    }
+    counts.iter().zip(limits).all(|(c, l)| c <= l).then_some((dp[n], counts))
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 //!    origin's remaining fleet and escorts;
 //! 2. at each hub, outbound legs in order of their latest feasible feeder arrival `L_a` take
 //!    buses from (i) incoming buses of that type that arrive by `L_a` and are not yet used,
-//!    (ii) buses based at the hub, (iii) extra buses sent empty from an origin that reaches
-//!    the hub by `L_a`; processing in increasing `L_a` keeps the nested (Hall) conditions of
+//!    (ii) buses based at the hub, (iii) only if those cannot cover it, extra buses sent empty
+//!    from an origin that reaches the hub by `L_a`; incoming legs are swept in order of
+//!    arrival, so a hub costs `O(in + out)` mixes; processing in increasing `L_a` keeps the nested (Hall) conditions of
 //!    the model satisfied;
 //! 3. service seats and hub sizes are checked.
 //!
@@ -121,15 +122,25 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts
         let mut based = vec![0u32; nv];
         let mut hub_escorts = hub.escorts.unwrap_or(u32::MAX);
         let hub_fleet: Vec<u32> = s.vehicle_types.iter().map(|t| hub.fleet.get(&t.id).copied().unwrap_or(0)).collect();
+        // Incoming legs by arrival: a sweep adds the buses that have arrived by each outbound
+        // leg's limit, `O(in + out)` per hub.
+        let mut ins: Vec<usize> = in_legs[h].clone();
+        ins.sort_by_key(|&b| (net.leg_time[b], b));
+        let mut swept = 0;
+        let mut arrived = vec![0u32; nv];
         for a in outs {
             let limit = net.leg_time[a];
             let km = net.legs[a].km;
+            while swept < ins.len() && net.leg_time[ins[swept]] <= limit {
+                for v in 0..nv {
+                    arrived[v] += y[ins[swept]][v];
+                }
+                swept += 1;
+            }
             let mut opts = Vec::with_capacity(3 * nv);
-            let mut extra_from = Vec::with_capacity(nv);
             for v in 0..nv {
                 let t = &s.vehicle_types[v];
-                let arrived: u32 = in_legs[h].iter().filter(|&&b| net.leg_time[b] <= limit).map(|&b| y[b][v]).sum();
-                let avail = arrived.saturating_sub(used_in[v]);
+                let avail = arrived[v].saturating_sub(used_in[v]);
                 opts.push(MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: t.cost_per_km_yuan * km, max: avail });
                 opts.push(MixOption {
                     cap: net.cap[v],
@@ -137,26 +148,32 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts
                     cost: t.fixed_cost_yuan + t.cost_per_km_yuan * km,
                     max: (hub_fleet[v] - based[v]).min(hub_escorts),
                 });
-                // The cheapest origin that can send an extra bus of this type in time.
-                let extra = in_legs[h]
-                    .iter()
-                    .copied()
-                    .filter(|&b| net.leg_time[b] <= limit)
-                    .filter_map(|b| {
-                        let Site::Origin(o) = net.legs[b].from else { return None };
-                        let spare = fleet[o][v].min(escorts[o]);
-                        (spare > 0).then(|| (net.leg_cost(s, b, v), b, o, spare))
-                    })
-                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                if let Some((c, b, o, spare)) = extra {
-                    opts.push(MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: c + t.cost_per_km_yuan * km, max: spare });
-                    extra_from.push(Some((b, o)));
-                } else {
-                    opts.push(MixOption { cap: 0, acc: 0, cost: 0.0, max: 0 });
-                    extra_from.push(None);
-                }
+                opts.push(MixOption { cap: 0, acc: 0, cost: 0.0, max: 0 });
             }
-            let (c, n) = cheapest_mix(leg_flow[a], leg_acc[a], &opts).ok_or(Blame::Hub(h))?;
+            let mut extra_from: Vec<Option<(usize, usize)>> = vec![None; nv];
+            let mut mix = cheapest_mix(leg_flow[a], leg_acc[a], &opts);
+            if mix.is_none() {
+                // Only then: extra buses sent empty, of each type from the cheapest origin that
+                // has one to spare and reaches the hub in time.
+                for v in 0..nv {
+                    let t = &s.vehicle_types[v];
+                    let extra = ins[..swept]
+                        .iter()
+                        .copied()
+                        .filter_map(|b| {
+                            let Site::Origin(o) = net.legs[b].from else { return None };
+                            let spare = fleet[o][v].min(escorts[o]);
+                            (spare > 0).then(|| (net.leg_cost(s, b, v), b, o, spare))
+                        })
+                        .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+                    if let Some((c, b, o, spare)) = extra {
+                        opts[3 * v + 2] = MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: c + t.cost_per_km_yuan * km, max: spare };
+                        extra_from[v] = Some((b, o));
+                    }
+                }
+                mix = cheapest_mix(leg_flow[a], leg_acc[a], &opts);
+            }
+            let (c, n) = mix.ok_or(Blame::Hub(h))?;
             let based_now: u32 = (0..nv).map(|v| n[3 * v + 1]).sum();
             if based_now > hub_escorts {
                 return Err(Blame::Hub(h));
@@ -180,6 +197,8 @@ pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts
                 if n_extra > 0 {
                     let (b, o) = extra_from[v].expect("extra buses come from an origin");
                     y[b][v] += n_extra;
+                    // `b` has been swept (it arrives in time): its new buses have arrived too.
+                    arrived[v] += n_extra;
                     fleet[o][v] -= n_extra;
                     escorts[o] -= n_extra;
                     // The extra buses count as incoming buses already used.

@@ -89,6 +89,9 @@ pub struct Found {
     pub proven: bool,
     /// Whether the time limit stopped it.
     pub timed_out: bool,
+    /// Other allocations worth turning into plans: the plan keeps whichever costs least once
+    /// waits at hubs are timed (the model does not price them).
+    pub also: Vec<Allocation>,
 }
 
 /// A way to choose an allocation: what `--strategy` selects. Researchers can implement it and
@@ -120,7 +123,7 @@ impl Allocator for Fast {
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
         let alloc = fast_search(s, net, heuristic::PathFilter::All, deadline);
-        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline })
+        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
     }
 }
 
@@ -130,7 +133,7 @@ impl Allocator for Direct {
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
         let alloc = fast_search(s, net, heuristic::PathFilter::DirectOnly, deadline);
-        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline })
+        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
     }
 }
 
@@ -141,7 +144,7 @@ impl Allocator for Greedy {
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, _: Instant) -> Result<Found, SolveError> {
         let mut st = heuristic::by_hand(net);
         heuristic::repair(s, net, &mut st);
-        Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: false })
+        Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: false, also: Vec::new() })
     }
 }
 
@@ -158,20 +161,21 @@ impl Allocator for Exact {
         // The LP bound first, in case the MIP proves nothing in time.
         let lp = if net.pruned { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
         let Some((alloc, status)) = mip(s, net, opts, &heur, remaining(deadline))? else {
-            return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true });
+            return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also: Vec::new() });
         };
         let cost = model_cost(s, net, &alloc);
-        let (alloc, cost) = if cost <= heur_cost { (alloc, cost) } else { (heur, heur_cost) };
+        // The warm start stays a candidate: its plan may wait less at hubs.
+        let (alloc, cost, also) = if cost <= heur_cost { (alloc, cost, vec![heur]) } else { (heur, heur_cost, Vec::new()) };
         Ok(match status {
             SolutionStatus::Optimal => {
-                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false }
+                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also }
             }
             // Stopped within the requested gap: optimal if that gap is the default tolerance
             // or tighter.
             SolutionStatus::GapLimit => {
-                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false }
+                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also }
             }
-            SolutionStatus::TimeLimit => Found { alloc, bound: lp, proven: false, timed_out: true },
+            SolutionStatus::TimeLimit => Found { alloc, bound: lp, proven: false, timed_out: true, also },
         })
     }
 }
@@ -277,6 +281,8 @@ pub struct Solved {
     pub lower_bound: f64,
     /// How it ended.
     pub outcome: Outcome,
+    /// Other allocations to turn into plans (see [`Found::also`]).
+    pub also: Vec<Allocation>,
 }
 
 /// Model cost of an allocation: the objective of [`model`].
@@ -335,7 +341,7 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
         Outcome::Feasible
     };
     // No clamping: an allocation below the bound is a bug, and the checker says so.
-    Ok(Solved { alloc: found.alloc, lower_bound, outcome })
+    Ok(Solved { alloc: found.alloc, lower_bound, outcome, also: found.also })
 }
 
 /// Paths above which the best-improvement local search is skipped (each of its rounds prices

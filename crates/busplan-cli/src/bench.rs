@@ -156,7 +156,7 @@ pub fn run_one(a: &RunArgs) -> Result<u8> {
         delivered: p.totals.workers_delivered,
         peak_mib: peak_mib(),
     };
-    println!("{}", serde_json::to_string(&row)?);
+    data!("{}\n", serde_json::to_string(&row)?);
     Ok(0)
 }
 
@@ -182,7 +182,7 @@ pub fn run(a: &Args) -> Result<u8> {
         }
     }
     let mut rows = Vec::new();
-    println!("{}", header());
+    say!("{}", header());
     for (tier, seed, workers) in &jobs {
         for st in &a.strategies {
             let mut cmd = Command::new(&exe);
@@ -196,7 +196,7 @@ pub fn run(a: &Args) -> Result<u8> {
                 bail!("{tier} seed {seed} with {st} failed:\n{}", String::from_utf8_lossy(&out.stderr));
             }
             let row: Row = serde_json::from_slice(&out.stdout).context("bench-run printed no row")?;
-            println!("{}", line(&row));
+            say!("{}", line(&row));
             rows.push(row);
         }
     }
@@ -206,7 +206,7 @@ pub fn run(a: &Args) -> Result<u8> {
             w.serialize(r)?;
         }
         w.flush()?;
-        println!("rows written to {}", path.display());
+        say!("rows written to {}", path.display());
     }
     if let Some(path) = &a.markdown {
         let mut md = String::from(
@@ -229,7 +229,7 @@ pub fn run(a: &Args) -> Result<u8> {
             ));
         }
         std::fs::write(path, md).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("table written to {}", path.display());
+        say!("table written to {}", path.display());
     }
     Ok(0)
 }

@@ -37,9 +37,9 @@ pub fn write_out(output: Option<&Path>, text: &str, what: &str) -> Result<()> {
     match output {
         Some(out) => {
             std::fs::write(out, text).with_context(|| format!("cannot write {what} {}", out.display()))?;
-            eprintln!("{what} written to {}", out.display());
+            note!("{what} written to {}", out.display());
         }
-        None => print!("{text}"),
+        None => data!("{text}"),
     }
     Ok(())
 }

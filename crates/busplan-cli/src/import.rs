@@ -88,7 +88,10 @@ pub fn run(a: &ImportArgs) -> Result<u8> {
         import::InputFile::Sites => a.sites.display().to_string(),
         import::InputFile::Roster => "roster".to_string(),
     };
-    let imported = match import::import(&workers, &shortages, &sites, &template, &opts) {
+    let bar = crate::output::spinner(a.k.is_some() && crate::output::wants_progress(false), "choosing departure points");
+    let result = import::import(&workers, &shortages, &sites, &template, &opts);
+    bar.finish_and_clear();
+    let imported = match result {
         Ok(i) => i,
         Err(ImportError::BadRows(rows)) => {
             eprintln!("error: {} bad rows; nothing written{}", rows.len(), if a.exclude_bad_rows { "" } else { " (--exclude-bad-rows leaves them out)" });
@@ -112,7 +115,7 @@ pub fn run(a: &ImportArgs) -> Result<u8> {
     }
     let pl = &imported.placement;
     let n = imported.assignments.len();
-    println!(
+    say!(
         "{}: {n} workers, {} departure points (of {} sites, {}), {} destinations",
         s.name,
         s.origins.len(),
@@ -124,7 +127,7 @@ pub fn run(a: &ImportArgs) -> Result<u8> {
         },
         s.destinations.len()
     );
-    println!(
+    say!(
         "access: {:.1} km in all, {:.1} km on average, {:.1} km at most (great circle)",
         pl.total_access_km,
         pl.total_access_km / n.max(1) as f64,
@@ -132,17 +135,17 @@ pub fn run(a: &ImportArgs) -> Result<u8> {
     );
     for o in &s.origins {
         let k: u32 = o.workers.iter().map(|g| g.count).sum();
-        println!("  {}: {k} workers", o.id);
+        say!("  {}: {k} workers", o.id);
     }
     if !pl.unused.is_empty() {
-        println!("sites no worker is nearest to (left out): {}", pl.unused.join(", "));
+        say!("sites no worker is nearest to (left out): {}", pl.unused.join(", "));
     }
     if imported.excluded_rows > 0 {
-        println!("{} bad rows left out (listed on stderr)", imported.excluded_rows);
+        say!("{} bad rows left out (listed on stderr)", imported.excluded_rows);
     }
-    println!("scenario written to {}", a.output.display());
+    say!("scenario written to {}", a.output.display());
     if let Some(path) = &a.assignments {
-        println!("assignments written to {}", path.display());
+        say!("assignments written to {}", path.display());
     }
     Ok(0)
 }

@@ -3,6 +3,9 @@
 //! Exit codes: 0 done; 1 planned but workers unserved, or a check failed; 2 bad input or
 //! failure (with `error: ...` on stderr).
 
+#[macro_use]
+mod output;
+
 mod bench;
 mod geojson;
 mod import;
@@ -12,10 +15,9 @@ mod replan;
 mod roads;
 
 use anyhow::{Context, Result};
-use busplan_core::plan::{Plan, Status};
-use busplan_core::{check, parse_scenario, plan, Backend, Options, Scenario, Strategy};
+use busplan_core::plan::Plan;
+use busplan_core::{check, parse_scenario, plan_observed, Backend, Options, Scenario, Strategy};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,6 +25,9 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(name = "busplan", version, about = "Plans chartered buses from the home door to the factory gate, with regrouping at hubs.")]
 struct Cli {
+    /// Print nothing but errors and warnings (exit codes unchanged, files still written).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +65,9 @@ enum Command {
         /// Print every bus, not only the summary.
         #[arg(long)]
         buses: bool,
+        /// Print the summary as one JSON document (fields in docs/cli.md), and nothing else.
+        #[arg(long, conflicts_with = "buses")]
+        json: bool,
     },
     /// Check a plan against its scenario, without the model.
     Check {
@@ -72,6 +80,9 @@ enum Command {
         /// List every check code instead.
         #[arg(long)]
         codes: bool,
+        /// Print the report as one JSON document.
+        #[arg(long)]
+        json: bool,
     },
     /// Compare strategies on generated instances: a table (cost, bound, gap, time, buses, peak
     /// memory) and optionally CSV and Markdown.
@@ -107,6 +118,9 @@ enum Command {
         /// List every validation code instead.
         #[arg(long)]
         codes: bool,
+        /// Print the result as one JSON document.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a plan as GeoJSON (sites, bus legs, services) for QGIS or web maps.
     Geojson(geojson::GeojsonArgs),
@@ -152,13 +166,15 @@ enum BackendArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
+    output::set_quiet(cli.quiet);
+    let code = match run(cli) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            2
         }
-    }
+    };
+    ExitCode::from(output::exit_code(code))
 }
 
 fn read_scenario(path: &Path) -> Result<Scenario> {
@@ -168,7 +184,7 @@ fn read_scenario(path: &Path) -> Result<Scenario> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Plan { scenario, output, strategy, backend, time_limit, mip_gap, seed, threads, no_direct, buses } => {
+        Command::Plan { scenario, output, strategy, backend, time_limit, mip_gap, seed, threads, no_direct, buses, json } => {
             let s = read_scenario(&scenario)?;
             let options = Options {
                 strategy: strategy.into(),
@@ -183,26 +199,33 @@ fn run(cli: Cli) -> Result<u8> {
                 compare_direct: !no_direct,
             };
             let started = Instant::now();
-            let p = plan(&s, &options).context("planning failed")?;
+            let bar = output::stage_bar(output::wants_progress(json), time_limit);
+            let planned = plan_observed(&s, &options, options.strategy.allocator(), &|stage| output::show_stage(&bar, stage));
+            bar.finish_and_clear();
+            let p = planned.context("planning failed")?;
             let secs = started.elapsed().as_secs_f64();
             let report = check(&s, &p);
             if let Some(out) = &output {
                 let json = serde_json::to_string_pretty(&p)?;
                 std::fs::write(out, json + "\n").with_context(|| format!("cannot write plan {}", out.display()))?;
             }
-            print_summary(&s, &p, secs, buses);
-            if let Some(out) = &output {
-                println!("plan written to {}", out.display());
+            if json {
+                say!("{}", serde_json::to_string_pretty(&output::plan_json(&s, &p, secs, output.as_deref()))?);
+            } else {
+                output::print_plan(&s, &p, secs, buses);
+                if let Some(out) = &output {
+                    say!("plan written to {}", out.display());
+                }
             }
             if !report.is_ok() {
                 anyhow::bail!("the plan fails its own check (a bug, please report it):\n{report}");
             }
             Ok(u8::from(!p.unserved.is_empty()))
         }
-        Command::Check { scenario, plan: plan_path, codes } => {
+        Command::Check { scenario, plan: plan_path, codes, json } => {
             let (Some(scenario), Some(plan_path), false) = (scenario, plan_path, codes) else {
                 for (code, what) in busplan_core::check::codes() {
-                    println!("{code}  {what}");
+                    say!("{code}  {what}");
                 }
                 return Ok(0);
             };
@@ -210,7 +233,17 @@ fn run(cli: Cli) -> Result<u8> {
             let text = std::fs::read_to_string(&plan_path).with_context(|| format!("cannot read plan {}", plan_path.display()))?;
             let p: Plan = serde_json::from_str(&text).with_context(|| format!("plan {} is not a busplan plan", plan_path.display()))?;
             let report = check(&s, &p);
-            println!("{report}");
+            if json {
+                let doc = serde_json::json!({
+                    "scenario": s.name,
+                    "plan": plan_path.display().to_string(),
+                    "ok": report.is_ok(),
+                    "violations": report.violations,
+                });
+                say!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                say!("{report}");
+            }
             Ok(u8::from(!report.is_ok()))
         }
         Command::Bench(args) => bench::run(&args),
@@ -229,7 +262,7 @@ fn run(cli: Cli) -> Result<u8> {
             match output {
                 Some(out) => {
                     std::fs::write(&out, json).with_context(|| format!("cannot write scenario {}", out.display()))?;
-                    eprintln!(
+                    note!(
                         "{}: {} origins, {} hubs, {} destinations, {} services, {} workers",
                         out.display(),
                         s.origins.len(),
@@ -239,23 +272,37 @@ fn run(cli: Cli) -> Result<u8> {
                         s.total_workers()
                     );
                 }
-                None => print!("{json}"),
+                None => data!("{json}"),
             }
             Ok(0)
         }
         Command::Replan(args) => replan::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Manifest(args) => manifest::run(&args),
-        Command::Validate { scenario, codes } => {
+        Command::Validate { scenario, codes, json } => {
             if codes {
                 for (code, what) in busplan_core::validate::codes() {
-                    println!("{code}  {what}");
+                    say!("{code}  {what}");
                 }
                 return Ok(0);
             }
             let path = scenario.context("give a scenario file, or --codes")?;
             let s = read_scenario(&path)?;
-            println!(
+            if json {
+                let doc = serde_json::json!({
+                    "scenario": s.name,
+                    "file": path.display().to_string(),
+                    "valid": true,
+                    "origins": s.origins.len(),
+                    "hubs": s.hubs.len(),
+                    "destinations": s.destinations.len(),
+                    "services": s.services.len(),
+                    "workers": s.total_workers(),
+                });
+                say!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(0);
+            }
+            say!(
                 "{}: valid ({} origins, {} hubs, {} destinations, {} services, {} workers)",
                 path.display(),
                 s.origins.len(),
@@ -270,96 +317,5 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Map(args) => map::run_map(&args),
         Command::Heatmap(args) => map::run_heatmap(&args),
         Command::Roads(args) => roads::run(&args),
-    }
-}
-
-fn hm(min: u32) -> String {
-    format!("{}:{:02}", min / 60, min % 60)
-}
-
-fn yuan(x: f64) -> String {
-    let whole = x.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if whole < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
-fn print_summary(s: &Scenario, p: &Plan, secs: f64, buses: bool) {
-    let t = &p.totals;
-    println!("{}: {} of {} workers delivered", s.name, t.workers_delivered, t.workers);
-    let status = match p.status {
-        Status::Optimal => "optimal",
-        Status::Feasible => "feasible",
-        Status::TimeLimit => "time limit",
-    };
-    println!(
-        "status {status}: cost {} yuan, lower bound {}, gap {:.2} % (strategy {}, backend {}, {:.2} s)",
-        yuan(t.cost),
-        yuan(p.lower_bound),
-        p.gap * 100.0,
-        p.strategy,
-        p.backend,
-        secs
-    );
-    let by_type: Vec<String> = t.buses_by_type.iter().map(|(k, n)| format!("{k} x {n}")).collect();
-    println!(
-        "buses: {} ({}), {} bus-km, seat use {:.0} %, {} worker changes",
-        t.buses,
-        by_type.join(", "),
-        yuan(t.bus_km),
-        t.seat_utilisation * 100.0,
-        t.transfers
-    );
-    let b = &t.cost_breakdown;
-    println!(
-        "cost: buses {} fixed + {} km, worker time {}, hub stops {}, service seats {}, unserved {}",
-        yuan(b.bus_fixed),
-        yuan(b.bus_distance),
-        yuan(b.worker_time),
-        yuan(b.transfers),
-        yuan(b.service_seats),
-        yuan(b.unserved_penalty)
-    );
-    let mut line = format!("cost per worker {:.1} yuan; individual fares would be {}", t.cost_per_worker, yuan(t.individual_fares));
-    if let (Some(d), Some(sv)) = (t.direct_only_cost, t.saving_vs_direct) {
-        let _ = write!(line, "; direct-only plan {} (saving {})", yuan(d), yuan(sv));
-    }
-    println!("{line}");
-    for svc in &p.services {
-        let n: u32 = svc.passengers.iter().map(|x| x.count).sum();
-        println!("service {} {} {} -> {} {}: {n} workers", svc.id, hm(svc.departure_min), svc.from, svc.to, hm(svc.arrival_min));
-    }
-    for u in &p.unserved {
-        let reason = match u.reason {
-            busplan_core::plan::UnservedReason::NoFeasibleRoute => "no route reaches the destination in time (at the slowest speed of the fleet) within the rules",
-            busplan_core::plan::UnservedReason::CapacityShort => "buses, escorts, seats or hub space ran short",
-        };
-        println!("UNSERVED {} from {} to {}{}: {reason}", u.count, u.origin, u.destination, if u.accessible { " (accessible)" } else { "" });
-    }
-    if buses {
-        println!("(times are hours:minutes from the plan start)");
-        for v in &p.vehicles {
-            let legs: Vec<String> = v
-                .legs
-                .iter()
-                .map(|l| {
-                    let n: u32 = l.passengers.iter().map(|x| x.count).sum();
-                    format!("{} {} -> {} {} ({n})", hm(l.depart_min), l.from, l.to, hm(l.arrive_min))
-                })
-                .collect();
-            println!("{} {}: {}", v.id, v.vehicle_type, legs.join(" | "));
-        }
-    } else {
-        println!("({} {}; --buses lists them)", p.vehicles.len(), if p.vehicles.len() == 1 { "bus" } else { "buses" });
     }
 }

@@ -55,7 +55,7 @@ pub fn run(a: &ManifestArgs) -> Result<u8> {
         std::fs::write(path, manifest::sheets_text(&s, &p, &m)).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let unserved = m.workers.iter().filter(|w| w.unserved.is_some()).count();
-    println!(
+    say!(
         "{}: {} workers on {} buses and {} services{}",
         s.name,
         m.workers.len(),
@@ -63,12 +63,12 @@ pub fn run(a: &ManifestArgs) -> Result<u8> {
         p.services.len(),
         if unserved > 0 { format!(", {unserved} unserved (listed with the reason)") } else { String::new() }
     );
-    println!("manifest written to {}", a.output.display());
+    say!("manifest written to {}", a.output.display());
     if let Some(path) = &a.sheets {
-        println!("sheets written to {} ({} buses, each starting a new page)", path.display(), p.vehicles.len());
+        say!("sheets written to {} ({} buses, each starting a new page)", path.display(), p.vehicles.len());
     }
     if let Some(path) = &a.text {
-        println!("text sheets written to {}", path.display());
+        say!("text sheets written to {}", path.display());
     }
     Ok(0)
 }

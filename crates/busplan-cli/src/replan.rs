@@ -90,7 +90,10 @@ pub fn run(a: &Args) -> Result<u8> {
         threads: a.threads,
         ..Options::default()
     };
-    let r = replan(&old, &plan, &d, &options).context("re-planning failed")?;
+    let bar = crate::output::spinner(crate::output::wants_progress(a.json), "re-planning");
+    let replanned = replan(&old, &plan, &d, &options);
+    bar.finish_and_clear();
+    let r = replanned.context("re-planning failed")?;
     if let Some(out) = &a.output {
         let json = serde_json::to_string_pretty(&r.plan)?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write plan {}", out.display()))?;
@@ -100,14 +103,14 @@ pub fn run(a: &Args) -> Result<u8> {
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write scenario {}", out.display()))?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r.changes)?);
+        say!("{}", serde_json::to_string_pretty(&r.changes)?);
     } else {
         print_report(&r, &plan);
         if let Some(out) = &a.output {
-            println!("new plan written to {}", out.display());
+            say!("new plan written to {}", out.display());
         }
         if let Some(out) = &a.scenario_out {
-            println!("updated scenario written to {}", out.display());
+            say!("updated scenario written to {}", out.display());
         }
     }
     Ok(u8::from(!r.plan.unserved.is_empty()))
@@ -123,12 +126,12 @@ fn list(ids: &[String]) -> String {
 
 fn print_report(r: &Replanned, old: &Plan) {
     let c: &Changes = &r.changes;
-    let hm = crate::hm;
-    println!("{}: re-planned at {} ({} min from the plan start)", r.scenario.name, hm(c.now_min), c.now_min);
+    let hm = crate::output::hm;
+    say!("{}: re-planned at {} ({} min from the plan start)", r.scenario.name, hm(c.now_min), c.now_min);
     for x in &c.closed_roads {
-        println!("closed: {} ({} ~ {})", x.spec, x.from, x.to);
+        say!("closed: {} ({} ~ {})", x.spec, x.from, x.to);
     }
-    println!(
+    say!(
         "buses: {} before, {} after: {} kept as they were, {} kept with new times, {} cancelled, {} new",
         old.vehicles.len(),
         r.plan.vehicles.len(),
@@ -137,9 +140,9 @@ fn print_report(r: &Replanned, old: &Plan) {
         c.cancelled.len(),
         c.new.len()
     );
-    println!("  had left (kept whatever happens): {}", list(&c.departed));
+    say!("  had left (kept whatever happens): {}", list(&c.departed));
     for s in &c.shifted {
-        println!(
+        say!(
             "  shifted {}{}: arrives {} instead of {} ({} min later at most), {:.1} km instead of {:.1}",
             s.bus,
             if s.departed { " (had left)" } else { "" },
@@ -150,7 +153,7 @@ fn print_report(r: &Replanned, old: &Plan) {
             s.km_before
         );
     }
-    println!("  cancelled: {}", list(&c.cancelled));
+    say!("  cancelled: {}", list(&c.cancelled));
     for v in r.plan.vehicles.iter().filter(|v| c.new.contains(&v.id)) {
         let legs: Vec<String> = v
             .legs
@@ -160,31 +163,31 @@ fn print_report(r: &Replanned, old: &Plan) {
                 format!("{} {} -> {} {} ({n})", hm(l.depart_min), l.from, l.to, hm(l.arrive_min))
             })
             .collect();
-        println!("  new {} {}: {}", v.id, v.vehicle_type, legs.join(" | "));
+        say!("  new {} {}: {}", v.id, v.vehicle_type, legs.join(" | "));
     }
-    println!(
+    say!(
         "workers: {} changed bus, {} newly requested; unserved {} before, {} after",
         c.workers_replanned, c.workers_requested, c.unserved_before, c.unserved_after
     );
     if !c.groups.is_empty() {
-        println!("  {:<34} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9}", "group", "workers", "kept", "replanned", "requested", "unserved", "(before)");
+        say!("  {:<34} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9}", "group", "workers", "kept", "replanned", "requested", "unserved", "(before)");
         for g in &c.groups {
             let name = format!("{} -> {}{}", g.origin, g.destination, if g.accessible { " (acc.)" } else { "" });
-            println!(
+            say!(
                 "  {:<34} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9}",
                 name, g.workers, g.kept, g.replanned, g.requested, g.unserved_after, g.unserved_before
             );
         }
     }
-    println!(
+    say!(
         "cost: {} yuan before, {} after; {} of {} workers delivered",
-        crate::yuan(c.cost_before),
-        crate::yuan(c.cost_after),
+        crate::output::yuan(c.cost_before),
+        crate::output::yuan(c.cost_after),
         r.plan.totals.workers_delivered,
         r.plan.totals.workers
     );
     for w in &c.warnings {
-        println!("WARNING {w}");
+        say!("WARNING {w}");
     }
 }
 

@@ -50,15 +50,15 @@ pub fn run(args: &RoadsArgs) -> Result<u8> {
     };
     if let Some(graph) = graph {
         let closed = graph.edges.iter().filter(|e| e.closed).count();
-        println!("road graph: {} nodes, {} sections ({closed} closed)", graph.nodes.len(), graph.edges.len());
+        say!("road graph: {} nodes, {} sections ({closed} closed)", graph.nodes.len(), graph.edges.len());
         for snap in attach_sites(&mut s, graph, args.max_snap_km)? {
-            println!("site {} -> road node {} ({:.2} km)", snap.site, snap.node, snap.km);
+            say!("site {} -> road node {} ({:.2} km)", snap.site, snap.node, snap.km);
         }
     } else if !matches!(s.travel.model, TravelModel::Roads { .. }) {
         bail!("the scenario has no road graph: give --edges or --geojson");
     }
     for c in close_roads(&mut s, &args.closed)? {
-        println!(
+        say!(
             "closed {}{} {} ~ {} ({} km){}",
             c.spec,
             c.name.as_ref().filter(|n| **n != c.spec).map(|n| format!(" [{n}]")).unwrap_or_default(),
@@ -71,12 +71,12 @@ pub fn run(args: &RoadsArgs) -> Result<u8> {
     busplan_core::validate(&s).context("the scenario with the road graph is not valid")?;
     let cut = unlinked(&s)?;
     for u in &cut {
-        println!("WARNING: no open road from {} to {} ({} workers)", u.origin, u.destination, u.workers);
+        say!("WARNING: no open road from {} to {} ({} workers)", u.origin, u.destination, u.workers);
     }
     if let Some(out) = &args.output {
         let json = serde_json::to_string_pretty(&s)?;
         std::fs::write(out, json + "\n").with_context(|| format!("cannot write scenario {}", out.display()))?;
-        println!("scenario written to {}", out.display());
+        say!("scenario written to {}", out.display());
     }
     Ok(u8::from(!cut.is_empty()))
 }

@@ -50,6 +50,19 @@ impl Run {
         self
     }
 
+    /// The rows of the summary tables: every line with cells between `|`, cells trimmed.
+    fn table_rows(&self) -> Vec<Vec<&str>> {
+        self.stdout.lines().filter(|l| l.contains(" | ")).map(|l| l.split('|').map(str::trim).collect()).collect()
+    }
+
+    /// The first table row whose first cell is `first`.
+    fn row(&self, first: &str) -> Vec<&str> {
+        self.table_rows()
+            .into_iter()
+            .find(|r| r[0] == first)
+            .unwrap_or_else(|| panic!("no table row starts with {first:?}\n{self}"))
+    }
+
     /// Asserts that stderr contains `text`.
     fn stderr_has(&self, text: &str) -> &Self {
         assert!(self.stderr.contains(text), "stderr lacks {text:?}\n{self}");
@@ -235,6 +248,7 @@ fn chaoyang_plans_writes_a_plan_and_the_plan_checks() {
     assert!(p.services.is_empty(), "chaoyang has no scheduled services");
     assert!(p.totals.direct_only_cost.is_some(), "the direct-only baseline is planned by default");
     assert!(run.stdout.contains("direct-only plan"), "no saving line\n{run}");
+    assert_eq!(run.row("saving, yuan")[1].replace(',', "").parse::<f64>().ok(), p.totals.saving_vs_direct.map(f64::round));
 
     check_passes(&scenario, &out);
 }
@@ -248,7 +262,7 @@ fn zhuanghe_train_plans_and_checks() {
     assert_complete_plan(&p, workers_in(&scenario), "fast");
     assert!(!p.services.is_empty(), "the train example uses its train");
     for svc in &p.services {
-        run.stdout_has(&format!("service {} ", svc.id));
+        assert_eq!(run.row(&svc.id)[1], svc.from, "services table row of {}", svc.id);
     }
     check_passes(&scenario, &out);
 }
@@ -262,7 +276,7 @@ fn nujiang_train_plans_and_checks() {
     assert_complete_plan(&p, workers_in(&scenario), "fast");
     assert!(!p.services.is_empty(), "the train example uses its trains");
     for svc in &p.services {
-        run.stdout_has(&format!("service {} ", svc.id));
+        assert_eq!(run.row(&svc.id)[1], svc.from, "services table row of {}", svc.id);
     }
     check_passes(&scenario, &out);
 }
@@ -411,9 +425,10 @@ fn too_small_fleet_exits_1_with_unserved_line() {
     let out = dir.join("plan.json");
     let run = busplan(&[&"plan", &scenario, &"-o", &out]);
     run.expect_code(1).stdout_has("of 50 workers delivered").stdout_has("plan written to");
+    assert_eq!(run.row("unserved")[1..3], ["from", "to"], "no unserved table\n{run}");
     assert!(
-        run.stdout.lines().any(|l| l.starts_with("UNSERVED ") && l.contains("from home to plant")),
-        "no UNSERVED line\n{run}"
+        run.table_rows().iter().any(|r| r.len() == 5 && r[1] == "home" && r[2] == "plant" && r[0].parse::<u32>().is_ok_and(|n| n > 0)),
+        "no unserved row from home to plant\n{run}"
     );
     assert!(!run.stderr.contains("error:"), "planning with unserved workers is no error\n{run}");
 
@@ -552,7 +567,8 @@ fn direct_strategy_uses_no_hub() {
     let dir = TempDir::new("direct");
     let scenario = example("chaoyang-dalian");
     let (out, run) = plan_ok(&dir, &scenario, &["--strategy", "direct"]);
-    run.stdout_has("strategy direct").stdout_has(" 0 worker changes");
+    run.stdout_has("strategy direct");
+    assert_eq!(run.row("worker changes")[1], "0", "worker changes under --strategy direct\n{run}");
     let p = read_plan(&out);
     assert_complete_plan(&p, 630, "direct");
     for v in &p.vehicles {
@@ -569,13 +585,8 @@ fn buses_flag_lists_every_bus() {
     let bus_lines: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("BUS-")).collect();
     assert!(bus_lines.first().is_some_and(|l| l.starts_with("BUS-001 ")), "first bus line is not BUS-001\n{run}");
     assert!(!run.stdout.contains("--buses lists them"), "--buses still prints the hint\n{run}");
-    // The summary line says how many buses there are; one line for each.
-    let buses_line = run.stdout.lines().find(|l| l.starts_with("buses: ")).unwrap_or_else(|| panic!("no buses line\n{run}"));
-    let n: usize = buses_line["buses: ".len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or_else(|| panic!("cannot read the bus count in {buses_line:?}"));
+    // The totals table says how many buses there are; one line for each.
+    let n: usize = run.row("buses")[1].parse().unwrap_or_else(|e| panic!("cannot read the bus count: {e}\n{run}"));
     assert_eq!(bus_lines.len(), n, "bus lines vs bus count\n{run}");
     assert!(bus_lines.iter().all(|l| l.contains(" -> ")), "a bus line without a leg\n{run}");
 }

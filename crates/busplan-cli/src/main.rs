@@ -138,6 +138,7 @@ enum StrategyArg {
     Exact,
     Direct,
     Greedy,
+    Mip,
 }
 
 impl From<StrategyArg> for Strategy {
@@ -147,6 +148,7 @@ impl From<StrategyArg> for Strategy {
             StrategyArg::Exact => Strategy::Exact,
             StrategyArg::Direct => Strategy::Direct,
             StrategyArg::Greedy => Strategy::Greedy,
+            StrategyArg::Mip => Strategy::Mip,
         }
     }
 }

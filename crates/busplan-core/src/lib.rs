@@ -227,6 +227,12 @@ fn solve_and_extract(
             let parts = extract::extract(s, travel, net, &alloc).map_err(|_| e)?;
             Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))
         }
+        Err(_) if allocator.name() == "mip" => {
+            // The plain MIP has no heuristic to fall back on: as it stands, nobody is served.
+            let alloc = solve::heuristic::State::empty(net).allocation(s, net);
+            let parts = extract::extract(s, travel, net, &alloc)?;
+            Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -122,6 +122,27 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
     Some((pre_cost + total, counts))
 }
 
+/// `g[x]` for `x` in `0..=max`: the least cost of whole buses (any number of each type, with
+/// `cap[v]` seats at `cost[v]` each) that seat `x` workers; `O(max T)`.
+pub fn cover_costs(max: u32, cap: &[u32], cost: &[f64]) -> Vec<f64> {
+    let n = max as usize;
+    let mut g = vec![f64::INFINITY; n + 1];
+    g[0] = 0.0;
+    for x in 1..=n {
+        for (v, &c) in cap.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let prev = x.saturating_sub(c as usize);
+            let y = g[prev] + cost[v];
+            if y < g[x] {
+                g[x] = y;
+            }
+        }
+    }
+    g
+}
+
 /// The cheapest counts covering `need` seats with unlimited buses of the options that have
 /// any (`limits[i] > 0`), if those counts are within the limits.
 fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {

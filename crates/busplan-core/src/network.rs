@@ -104,12 +104,15 @@ pub struct Network {
     /// Per commodity, a lower bound on the cost per worker (bus seats at their least cost
     /// per seat, path costs, or the unserved penalty), over every path, pruned or not.
     pub floor: Vec<f64>,
+    /// A lower bound on every plan's cost that also prices each direct leg's whole buses (see
+    /// [`Network::floor_bound`]); at least `floor_bound`.
+    pub pair_bound: f64,
     /// Whether some commodity had more than [`MAX_PATHS`] paths and lost the most expensive.
     pub pruned: bool,
 }
 
 /// Most paths kept per commodity (cheapest estimates first, and the best direct path).
-pub const MAX_PATHS: usize = 12;
+pub const MAX_PATHS: usize = 24;
 
 /// An edge of the network graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -307,6 +310,65 @@ impl Network {
             .iter()
             .map(|ps| ps.iter().map(|&p| estimate(&paths[p])).fold(w.unserved_penalty_yuan, f64::min))
             .collect();
+        // Sharper, per origin-destination pair: its direct leg carries no one else, so its
+        // buses cost at least the cheapest cover `g(x)` of the `x` workers it carries (whole
+        // buses, any fleet), while the others pay their cheapest other path's estimate:
+        // `LB_od = min_x g(x) + x u_direct + sum_k e_k (q_k - x_k)`, where for a given `x` the
+        // direct seats go to the class with the dearest alternative first.
+        let mut pair_bound = 0.0;
+        let mut k0 = 0;
+        while k0 < commodities.len() {
+            let mut k1 = k0;
+            while k1 < commodities.len() && (commodities[k1].origin, commodities[k1].dest) == (commodities[k0].origin, commodities[k0].dest) {
+                k1 += 1;
+            }
+            // (alternative per worker, workers, may go direct) per class; the direct path.
+            let mut classes: Vec<(f64, u32, bool)> = Vec::new();
+            let mut direct: Option<&Path> = None;
+            for k in k0..k1 {
+                let mut alt = w.unserved_penalty_yuan;
+                let mut has_direct = false;
+                for &p in &paths_of[k] {
+                    if paths[p].legs.len() == 1 && paths[p].service.is_none() {
+                        has_direct = true;
+                        direct = Some(&paths[p]);
+                    } else {
+                        alt = alt.min(estimate(&paths[p]));
+                    }
+                }
+                classes.push((alt, commodities[k].count, has_direct));
+            }
+            classes.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let all_alt: f64 = classes.iter().map(|c| c.0 * f64::from(c.1)).sum();
+            let best = match direct {
+                None => all_alt,
+                Some(d) => {
+                    let a = d.legs[0];
+                    let costs: Vec<f64> = (0..s.vehicle_types.len()).map(|v| {
+                        let t = &s.vehicle_types[v];
+                        t.fixed_cost_yuan + t.cost_per_km_yuan * legs[a].km
+                    }).collect();
+                    let reach: u32 = classes.iter().filter(|c| c.2).map(|c| c.1).sum();
+                    let g = crate::mix::cover_costs(reach, &cap, &costs);
+                    let mut best = all_alt;
+                    let mut alt_left = all_alt;
+                    let mut x = 0usize;
+                    for &(alt, q, may) in &classes {
+                        if !may {
+                            continue;
+                        }
+                        for _ in 0..q {
+                            x += 1;
+                            alt_left -= alt;
+                            best = best.min(g[x] + x as f64 * d.unit_cost + alt_left);
+                        }
+                    }
+                    best
+                }
+            };
+            pair_bound += best;
+            k0 = k1;
+        }
         // Cheapest estimate first; then keep the best `MAX_PATHS` (and the best direct path,
         // the baseline without hubs), so that large scenarios stay tractable.
         let mut pruned = false;
@@ -380,12 +442,17 @@ impl Network {
                 _ => 0,
             })
             .collect();
-        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pruned }
+        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pair_bound, pruned }
     }
 
     /// A lower bound on every plan's cost: `sum_k q_k floor_k` (see [`Network::floor`]).
     pub fn floor_bound(&self) -> f64 {
         self.commodities.iter().zip(&self.floor).map(|(c, f)| f64::from(c.count) * f).sum()
+    }
+
+    /// The network's combinatorial lower bound: the larger of the floor and pair bounds.
+    pub fn bound(&self) -> f64 {
+        self.floor_bound().max(self.pair_bound)
     }
 
     /// Legs a path drives on that start at an origin and end at a hub (its feeder leg).

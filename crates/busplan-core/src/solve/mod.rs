@@ -51,6 +51,9 @@ pub enum Strategy {
     /// As a planner does it by hand: every group of workers on a bus of its own from its
     /// departure point to its district (or, where none arrives in time, its cheapest route).
     Greedy,
+    /// The plain MIP on the backend: no linking cuts, no warm start. The baseline that shows
+    /// what the strengthening and the heuristics buy.
+    Mip,
 }
 
 impl Strategy {
@@ -61,11 +64,12 @@ impl Strategy {
             Strategy::Exact => "exact",
             Strategy::Direct => "direct",
             Strategy::Greedy => "greedy",
+            Strategy::Mip => "mip",
         }
     }
 
     /// Every strategy.
-    pub const ALL: [Strategy; 4] = [Strategy::Fast, Strategy::Exact, Strategy::Direct, Strategy::Greedy];
+    pub const ALL: [Strategy; 5] = [Strategy::Fast, Strategy::Exact, Strategy::Direct, Strategy::Greedy, Strategy::Mip];
 
     /// The strategy's allocator.
     pub fn allocator(self) -> &'static dyn Allocator {
@@ -74,6 +78,7 @@ impl Strategy {
             Strategy::Exact => &Exact,
             Strategy::Direct => &Direct,
             Strategy::Greedy => &Greedy,
+            Strategy::Mip => &Mip,
         }
     }
 }
@@ -116,14 +121,46 @@ pub struct Direct;
 /// `greedy`: by hand (see [`Strategy::Greedy`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Greedy;
+/// `mip`: the plain MIP (see [`Strategy::Mip`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Mip;
+
+impl Allocator for Mip {
+    fn name(&self) -> &str {
+        "mip"
+    }
+    fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
+        let Some((alloc, status)) = mip(s, net, opts, None, remaining(deadline))? else {
+            // Nothing found in time: nobody is served, as it stands.
+            let st = heuristic::State::empty(net);
+            return Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: true, also: Vec::new() });
+        };
+        let cost = model_cost(s, net, &alloc);
+        Ok(match status {
+            SolutionStatus::Optimal => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also: Vec::new() },
+            SolutionStatus::GapLimit => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also: Vec::new() },
+            SolutionStatus::TimeLimit => Found { alloc, bound: None, proven: false, timed_out: true, also: Vec::new() },
+        })
+    }
+}
 
 impl Allocator for Fast {
     fn name(&self) -> &str {
         "fast"
     }
-    fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
-        let alloc = fast_search(s, net, heuristic::PathFilter::All, deadline);
-        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
+    fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
+        // The LP relaxation first, when it is valid and fits: its bound, and its rounded flows
+        // as one more start for the search.
+        let lp = if net.pruned || !lp_fits(net, opts.backend) {
+            None
+        } else {
+            let now = Instant::now();
+            let budget = deadline.saturating_duration_since(now).mul_f64(0.6).as_secs_f64().max(0.05);
+            lp_relaxation(s, net, opts.backend, budget)?
+        };
+        let starts: Vec<heuristic::State> = lp.iter().map(|(_, x)| round_lp(s, net, x)).collect();
+        let alloc = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts);
+        Ok(Found { alloc, bound: lp.map(|l| l.0), proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
     }
 }
 
@@ -159,8 +196,8 @@ impl Allocator for Exact {
         let heur = fast_search(s, net, heuristic::PathFilter::All, warm_until);
         let heur_cost = model_cost(s, net, &heur);
         // The LP bound first, in case the MIP proves nothing in time.
-        let lp = if net.pruned { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
-        let Some((alloc, status)) = mip(s, net, opts, &heur, remaining(deadline))? else {
+        let lp = if net.pruned || !lp_fits(net, opts.backend) { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
+        let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also: Vec::new() });
         };
         let cost = model_cost(s, net, &alloc);
@@ -329,8 +366,12 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
     let cost = model_cost(s, net, &found.alloc);
     // The LP relaxation bounds plans over the network's paths; if some were pruned, only the
     // floor bound (over every path) is valid.
-    let lp = if net.pruned || found.bound.is_some() { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
-    let lower_bound = [lp, found.bound].into_iter().flatten().fold(net.floor_bound(), f64::max);
+    let lp = if net.pruned || found.bound.is_some() || !lp_fits(net, opts.backend) {
+        None
+    } else {
+        lp_bound(s, net, opts.backend, remaining(deadline))?
+    };
+    let lower_bound = [lp, found.bound].into_iter().flatten().fold(net.bound(), f64::max);
     let outcome = if found.proven {
         Outcome::Optimal
     } else if found.timed_out || Instant::now() >= deadline {
@@ -352,6 +393,17 @@ pub const POLISH_PATHS: usize = 2_000;
 /// best-improvement local search while the time lasts (on scenarios of up to
 /// [`POLISH_PATHS`] paths).
 pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, deadline: Instant) -> Allocation {
+    fast_search_from(s, net, filter, deadline, Vec::new())
+}
+
+/// [`fast_search`] with more starts (states that load, such as a rounded LP solution).
+pub fn fast_search_from(
+    s: &Scenario,
+    net: &Network,
+    filter: heuristic::PathFilter,
+    deadline: Instant,
+    more: Vec<heuristic::State>,
+) -> Allocation {
     // Starts: the plain construction, slope scaling's best, and (with hubs) the plan by hand.
     let mut starts = Vec::new();
     let mut base = heuristic::construct(net, filter);
@@ -365,6 +417,7 @@ pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, d
         heuristic::repair(s, net, &mut hand);
         starts.push(hand);
     }
+    starts.extend(more);
     starts.dedup();
     if net.paths.len() <= POLISH_PATHS {
         for st in &mut starts {
@@ -377,6 +430,14 @@ pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, d
     starts.swap_remove(best).allocation(s, net)
 }
 
+/// Paths above which the LP bound is not attempted on each backend (the network's own bounds
+/// remain).
+pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backend::Highs, 400_000)];
+
+fn lp_fits(net: &Network, backend: Backend) -> bool {
+    LP_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n)
+}
+
 fn remaining(deadline: Instant) -> f64 {
     deadline.saturating_duration_since(Instant::now()).as_secs_f64().max(0.05)
 }
@@ -384,25 +445,65 @@ fn remaining(deadline: Instant) -> f64 {
 /// The LP relaxation's optimum, slightly lowered for solver tolerance; `None` if the solver
 /// gave up within the time.
 fn lp_bound(s: &Scenario, net: &Network, backend: Backend, time_s: f64) -> Result<Option<f64>, SolveError> {
-    let m = model::build(s, net, false);
-    let result = run(m, backend, time_s, 0.0, None, |m, sol| (m.objective.eval_with(sol), sol.status()));
+    Ok(lp_relaxation(s, net, backend, time_s)?.map(|r| r.0))
+}
+
+/// The LP relaxation: its optimum (slightly lowered for solver tolerance) and `x_p`.
+fn lp_relaxation(s: &Scenario, net: &Network, backend: Backend, time_s: f64) -> Result<Option<(f64, Vec<f64>)>, SolveError> {
+    let m = model::build(s, net, false, true);
+    let result = run(m, backend, time_s, 0.0, None, |m, sol| {
+        (m.objective.eval_with(sol), m.x.iter().map(|&v| sol.value(v)).collect::<Vec<f64>>(), sol.status())
+    });
     match result {
-        Ok((obj, SolutionStatus::Optimal)) => Ok(Some(obj - 1e-7 * obj.abs() - 1e-6)),
+        Ok((obj, x, SolutionStatus::Optimal)) => Ok(Some((obj - 1e-7 * obj.abs() - 1e-6, x))),
         Ok(_) | Err(ResolutionError::Other(_)) => Ok(None),
         Err(e) => Err(SolveError::Backend { backend: backend.name(), message: e.to_string() }),
     }
+}
+
+/// Rounds an LP solution: each commodity's workers go to its paths in proportion to the LP's
+/// flows (largest remainders; what the LP leaves unserved stays unserved), then repaired.
+fn round_lp(s: &Scenario, net: &Network, x: &[f64]) -> heuristic::State {
+    let mut st = heuristic::State::empty(net);
+    for (k, c) in net.commodities.iter().enumerate() {
+        let ps = &net.paths_of[k];
+        let want: Vec<f64> = ps.iter().map(|&p| x[p].max(0.0)).collect();
+        let total: f64 = want.iter().sum();
+        let served = (total.round() as u32).min(c.count);
+        if served == 0 {
+            continue;
+        }
+        let exact: Vec<f64> = want.iter().map(|w| w / total * f64::from(served)).collect();
+        let mut parts: Vec<u32> = exact.iter().map(|e| e.floor() as u32).collect();
+        let mut left = served - parts.iter().sum::<u32>();
+        let mut order: Vec<usize> = (0..ps.len()).collect();
+        order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+        for &i in order.iter().cycle().take(ps.len() * 2) {
+            if left == 0 {
+                break;
+            }
+            parts[i] += 1;
+            left -= 1;
+        }
+        for (i, &p) in ps.iter().enumerate() {
+            st.flow[p] = parts[i];
+        }
+        st.unserved[k] = c.count - parts.iter().sum::<u32>();
+    }
+    heuristic::repair(s, net, &mut st);
+    st
 }
 
 fn mip(
     s: &Scenario,
     net: &Network,
     opts: &Options,
-    warm: &Allocation,
+    warm: Option<&Allocation>,
     time_s: f64,
 ) -> Result<Option<(Allocation, SolutionStatus)>, SolveError> {
-    let m = model::build(s, net, true);
-    let start = m.start(warm);
-    match run(m, opts.backend, time_s, opts.mip_gap, Some(start), |m, sol| (m.read(|v| sol.value(v)), sol.status())) {
+    let m = model::build(s, net, true, warm.is_some());
+    let start = warm.map(|w| m.start(w));
+    match run(m, opts.backend, time_s, opts.mip_gap, start, |m, sol| (m.read(|v| sol.value(v)), sol.status())) {
         Ok(r) => Ok(Some(r)),
         Err(ResolutionError::Other(_)) => Ok(None),
         Err(e) => Err(SolveError::Backend { backend: opts.backend.name(), message: e.to_string() }),

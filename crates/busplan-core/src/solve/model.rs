@@ -41,7 +41,7 @@ pub struct Model {
 }
 
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
-pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
+pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: bool) -> Model {
     let nv = s.vehicle_types.len();
     let mut vars = ProblemVariables::new();
     let int = |d: good_lp::VariableDefinition| if integer { d.integer() } else { d };
@@ -176,7 +176,7 @@ pub fn build(s: &Scenario, net: &Network, integer: bool) -> Model {
         }
         for (k, ps) in by_k {
             let c = &net.commodities[k];
-            if c.count >= max_cap && !c.accessible {
+            if !cuts || (c.count >= max_cap && !c.accessible) {
                 continue;
             }
             let mut e = Expression::default();

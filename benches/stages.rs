@@ -1,11 +1,14 @@
 //! Criterion benches of the planning pipeline, one group per stage.
 //!
-//! Every group runs on four inputs (the benchmark id is the input's name):
+//! Every group runs on six inputs (the benchmark id is the input's name):
 //! - `chaoyang`: `examples/chaoyang-dalian.json` (buses only, motorway service-area hubs);
 //! - `zhuanghe-train`: `examples/zhuanghe-train.json` (with a special train);
 //! - `nujiang-zhuhai`: `examples/nujiang-zhuhai.json` (with a special train);
 //! - `generated`: `generate::small(Small { origins: 4, hubs: 2, destinations: 4, types: 3,
-//!   train: true }, 1)`.
+//!   train: true }, 1)`;
+//! - `county-tier`, `city-tier`: `generate::tier(Tier::County | Tier::City, 1)`, the county
+//!   (Chaoyang shape, 630 workers) and city (Cixi shape, 15,000 workers) benchmark tiers. The
+//!   province tier is left to `busplan bench` (one run takes tens of seconds).
 //!
 //! Groups (each times one stage alone; its inputs are prepared once, outside the timing):
 //! - `validate`: [`busplan::validate`] on a parsed scenario;
@@ -29,8 +32,8 @@
 //!
 //! Every group takes ten samples with short warm-up and measurement times, and plots are off
 //! by default (drawing them with the plotters backend costs about five seconds per benchmark,
-//! more than the measurement), so the whole bench runs in about a minute and a half on two
-//! cores. Run it with:
+//! more than the measurement); the city tier's solve takes seconds, so the whole bench runs in
+//! a few minutes on two cores. Run it with:
 //!
 //! ```text
 //! cargo bench --bench stages                                  # all groups
@@ -99,6 +102,8 @@ fn inputs() -> Vec<Input> {
         prepare("zhuanghe-train", read_example("zhuanghe-train.json")),
         prepare("nujiang-zhuhai", read_example("nujiang-zhuhai.json")),
         prepare("generated", generated),
+        prepare("county-tier", generate::tier(generate::Tier::County, 1)),
+        prepare("city-tier", generate::tier(generate::Tier::City, 1)),
     ]
 }
 

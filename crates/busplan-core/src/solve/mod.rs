@@ -193,10 +193,10 @@ impl Allocator for Exact {
         // The warm start gets a share of the time; the MIP the rest.
         let now = Instant::now();
         let warm_until = now + deadline.saturating_duration_since(now) / 4;
-        let heur = fast_search(s, net, heuristic::PathFilter::All, warm_until);
+        // The warm start is `fast`'s answer (with its LP bound, when it computed one).
+        let warm = Fast.allocate(s, net, opts, warm_until)?;
+        let (heur, lp) = (warm.alloc, warm.bound);
         let heur_cost = model_cost(s, net, &heur);
-        // The LP bound first, in case the MIP proves nothing in time.
-        let lp = if net.pruned || !lp_fits(net, opts.backend) { None } else { lp_bound(s, net, opts.backend, remaining(deadline))? };
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also: Vec::new() });
         };

@@ -16,6 +16,7 @@
 
 pub mod heuristic;
 pub mod model;
+pub mod refine;
 pub mod slope;
 
 use crate::network::Network;
@@ -419,15 +420,19 @@ pub fn fast_search_from(
     }
     starts.extend(more);
     starts.dedup();
+    // Small networks: every start polished by the exact local search. Then the cheapest (ties
+    // to the earliest start) is refined with incremental costs and guided exact moves.
     if net.paths.len() <= POLISH_PATHS {
         for st in &mut starts {
             heuristic::improve(s, net, filter, st, deadline);
         }
     }
-    // The cheapest; ties go to the earliest start.
     let costs: Vec<f64> = starts.iter().map(|st| st.cost(s, net).unwrap_or(f64::INFINITY)).collect();
     let best = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
-    starts.swap_remove(best).allocation(s, net)
+    let mut st = starts.swap_remove(best);
+    refine::refine(s, net, filter, &mut st, deadline);
+    refine::guided(s, net, filter, &mut st, deadline);
+    st.allocation(s, net)
 }
 
 /// Paths above which the LP bound is not attempted on each backend (the network's own bounds

@@ -1,0 +1,306 @@
+//! Refinement: first-improvement local search over path choices with incremental costs, for
+//! scenarios too large for [`super::heuristic::improve`] (which prices every move by a full
+//! loading).
+//!
+//! The cost of a leg carrying `F` workers is estimated by `G_a(F)`, the cheapest cover of `F`
+//! seats by whole buses of any type (fleets aside): for a leg from an origin each bus pays its
+//! fixed cost and km; for a leg from a hub each bus pays its km, plus the fixed cost times the
+//! share `phi_h` of the hub's outbound buses that the last exact loading had to base there
+//! (buses that did not arrive on a feeder leg). Moving `m` workers of commodity `k` from path
+//! `p` to path `p'` then changes the cost by
+//!
+//! `delta = sum_{a in p' \ p} [G_a(F_a + m) - G_a(F_a)] + sum_{a in p \ p'} [G_a(F_a - m) -
+//! G_a(F_a)] + m (c_p' - c_p)`,
+//!
+//! a few staircase evaluations, `O(min(F, 2C) T)` each. Sweeps go over the commodities in a
+//! fixed order and take each commodity's best improving move (whole flow or half of it, to any
+//! allowed path or the unserved pool, within the seats of services), until a sweep improves
+//! nothing or the deadline passes. The result is loaded exactly ([`super::heuristic::load`],
+//! repaired if a fleet runs short) and kept only if its exact cost is lower, so refinement
+//! never makes a plan worse. Sequential and deterministic.
+
+use super::heuristic::{self, PathFilter, State};
+use super::slope::staircase;
+use crate::network::{Network, Site};
+use crate::scenario::Scenario;
+use std::time::Instant;
+
+/// Most sweeps per refinement.
+pub const SWEEPS: usize = 30;
+
+/// Refines `st` (which must load); returns whether it improved.
+pub fn refine(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) -> bool {
+    let Some(start_cost) = st.cost(s, net) else { return false };
+    let mut best = (st.clone(), start_cost);
+    let mut improved_any = false;
+    // Two rounds: the second uses the shares of based buses of the first's exact loading.
+    for _ in 0..2 {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let phi = based_share(s, net, &best.0);
+        let mut trial = best.0.clone();
+        if !sweep(s, net, filter, &mut trial, &phi, deadline) {
+            break;
+        }
+        let bus = heuristic::repair(s, net, &mut trial);
+        let cost = heuristic::total_cost(s, net, &trial.flow, &trial.unserved, bus);
+        if cost < best.1 - 1e-6 * best.1.abs().max(1.0) {
+            best = (trial, cost);
+            improved_any = true;
+        } else {
+            break;
+        }
+    }
+    *st = best.0;
+    improved_any
+}
+
+/// Per hub, the share of its outbound buses that the exact loading based there.
+fn based_share(s: &Scenario, net: &Network, st: &State) -> Vec<f64> {
+    let Ok((y, z, _)) = heuristic::load(s, net, &st.flow) else { return vec![1.0; s.hubs.len()] };
+    let mut out = vec![0u32; s.hubs.len()];
+    for (a, leg) in net.legs.iter().enumerate() {
+        if let Site::Hub(h) = leg.from {
+            out[h] += y[a].iter().sum::<u32>();
+        }
+    }
+    (0..s.hubs.len())
+        .map(|h| {
+            let based: u32 = z[h].iter().sum();
+            if out[h] == 0 {
+                // Nothing leaves yet: a first bus would have to be based or sent empty.
+                1.0
+            } else {
+                f64::from(based) / f64::from(out[h])
+            }
+        })
+        .collect()
+}
+
+/// Guided exact moves: each round lists every commodity's best move by the estimate of
+/// [`refine`] (those that promise a saving), prices the [`GUIDED`] most promising exactly by a
+/// full loading, in parallel, and applies the best that really saves; until none does or the
+/// deadline passes. Deterministic: candidates are ranked by estimate then commodity, and the
+/// best exact saving wins with ties to the lower rank.
+pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) {
+    use rayon::prelude::*;
+    let Some(mut cost) = st.cost(s, net) else { return };
+    let phi = based_share(s, net, st);
+    let est = Estimate::new(s, net, &phi);
+    while Instant::now() < deadline {
+        let (flow_on, seats) = est.loads(net, st);
+        let mut cands: Vec<(f64, usize, Move)> = (0..net.commodities.len())
+            .filter_map(|k| est.best_move(net, filter, st, &flow_on, &seats, k).map(|(d, m)| (d, k, m)))
+            .collect();
+        if cands.is_empty() {
+            return;
+        }
+        cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        cands.truncate(GUIDED);
+        let priced: Vec<Option<f64>> = cands
+            .par_iter()
+            .map(|(_, k, m)| {
+                let mut trial = st.clone();
+                apply(&mut trial, *k, *m);
+                trial.cost(s, net)
+            })
+            .collect();
+        // Every candidate that saves on its own, best first; the first is applied, the others
+        // each in turn if they still save on top (one more loading each).
+        let mut saving: Vec<(usize, f64)> =
+            priced.iter().enumerate().filter_map(|(i, c)| c.filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)).map(|c| (i, c))).collect();
+        if saving.is_empty() {
+            return;
+        }
+        saving.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let (first, c) = saving[0];
+        apply(st, cands[first].1, cands[first].2);
+        cost = c;
+        let mut touched = vec![cands[first].1];
+        for &(i, _) in &saving[1..] {
+            let (_, k, m) = cands[i];
+            if touched.contains(&k) {
+                continue;
+            }
+            let mut trial = st.clone();
+            apply(&mut trial, k, m);
+            if let Some(c) = trial.cost(s, net).filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)) {
+                *st = trial;
+                cost = c;
+                touched.push(k);
+            }
+        }
+    }
+}
+
+/// Candidates priced exactly per round of [`guided`].
+pub const GUIDED: usize = 128;
+
+/// A move of `m` workers of one commodity from a path (or the unserved pool) to another.
+#[derive(Debug, Clone, Copy)]
+struct Move {
+    from: Option<usize>,
+    to: Option<usize>,
+    m: u32,
+}
+
+fn apply(st: &mut State, k: usize, mv: Move) {
+    match mv.from {
+        Some(p) => st.flow[p] -= mv.m,
+        None => st.unserved[k] -= mv.m,
+    }
+    match mv.to {
+        Some(q) => st.flow[q] += mv.m,
+        None => st.unserved[k] += mv.m,
+    }
+}
+
+/// The incremental cost estimate of [`refine`].
+struct Estimate<'a> {
+    costs: Vec<Vec<f64>>,
+    cap: &'a [u32],
+    pen: f64,
+    seats0: Vec<i64>,
+}
+
+impl<'a> Estimate<'a> {
+    fn new(s: &Scenario, net: &'a Network, phi: &[f64]) -> Estimate<'a> {
+        let nv = s.vehicle_types.len();
+        let costs = net
+            .legs
+            .iter()
+            .enumerate()
+            .map(|(a, leg)| {
+                (0..nv)
+                    .map(|v| match leg.from {
+                        Site::Hub(h) => net.leg_cost(s, a, v) + phi[h] * s.vehicle_types[v].fixed_cost_yuan,
+                        _ => net.leg_cost(s, a, v),
+                    })
+                    .collect()
+            })
+            .collect();
+        Estimate {
+            costs,
+            cap: &net.cap,
+            pen: s.objective.unserved_penalty_yuan,
+            seats0: s.services.iter().map(|x| i64::from(x.seats)).collect(),
+        }
+    }
+
+    fn g(&self, a: usize, f: u32) -> f64 {
+        if f == 0 {
+            0.0
+        } else {
+            staircase(f, self.cap, &self.costs[a])
+        }
+    }
+
+    /// Workers per leg and seats left per service.
+    fn loads(&self, net: &Network, st: &State) -> (Vec<u32>, Vec<i64>) {
+        let mut flow_on = vec![0u32; self.costs.len()];
+        let mut seats = self.seats0.clone();
+        for (p, &x) in st.flow.iter().enumerate() {
+            for &a in &net.paths[p].legs {
+                flow_on[a] += x;
+            }
+            if let Some(si) = net.paths[p].service {
+                seats[si] -= i64::from(x);
+            }
+        }
+        (flow_on, seats)
+    }
+
+    /// The best estimated move of commodity `k` that promises a saving, with its estimate.
+    fn best_move(&self, net: &Network, filter: PathFilter, st: &State, flow_on: &[u32], seats: &[i64], k: usize) -> Option<(f64, Move)> {
+        let ps = &net.paths_of[k];
+        let mut sources: Vec<Option<usize>> = ps.iter().copied().filter(|&p| st.flow[p] > 0).map(Some).collect();
+        if st.unserved[k] > 0 {
+            sources.push(None);
+        }
+        let mut best: Option<(f64, Move)> = None;
+        for &from in &sources {
+            let have = from.map_or(st.unserved[k], |p| st.flow[p]);
+            for m in [have, have / 2] {
+                if m == 0 {
+                    continue;
+                }
+                let off: f64 = match from {
+                    Some(p) => {
+                        net.paths[p].legs.iter().map(|&a| self.g(a, flow_on[a] - m) - self.g(a, flow_on[a])).sum::<f64>()
+                            - f64::from(m) * net.paths[p].unit_cost
+                    }
+                    None => -f64::from(m) * self.pen,
+                };
+                let targets = ps.iter().copied().filter(|&p| filter.allows(net, p)).map(Some).chain(std::iter::once(None));
+                for to in targets {
+                    if to == from {
+                        continue;
+                    }
+                    let on: f64 = match to {
+                        Some(q) => {
+                            if let Some(si) = net.paths[q].service {
+                                let freed = from.filter(|&p| net.paths[p].service == Some(si)).map_or(0, |_| i64::from(m));
+                                if seats[si] + freed < i64::from(m) {
+                                    continue;
+                                }
+                            }
+                            let from_legs: &[usize] = from.map_or(&[], |p| net.paths[p].legs.as_slice());
+                            net.paths[q]
+                                .legs
+                                .iter()
+                                .map(|&a| {
+                                    if from_legs.contains(&a) {
+                                        self.g(a, flow_on[a]) - self.g(a, flow_on[a] - m)
+                                    } else {
+                                        self.g(a, flow_on[a] + m) - self.g(a, flow_on[a])
+                                    }
+                                })
+                                .sum::<f64>()
+                                + f64::from(m) * net.paths[q].unit_cost
+                        }
+                        None => f64::from(m) * self.pen,
+                    };
+                    let delta = off + on;
+                    if delta < -1e-6 && best.is_none_or(|b| delta < b.0) {
+                        best = Some((delta, Move { from, to, m }));
+                    }
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Sweeps until no move improves the estimate; returns whether any move was made.
+fn sweep(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, phi: &[f64], deadline: Instant) -> bool {
+    let est = Estimate::new(s, net, phi);
+    let (mut flow_on, mut seats) = est.loads(net, st);
+    let mut moved = false;
+    for _ in 0..SWEEPS {
+        let mut any = false;
+        for k in 0..net.commodities.len() {
+            if Instant::now() >= deadline {
+                return moved;
+            }
+            let Some((_, mv)) = est.best_move(net, filter, st, &flow_on, &seats, k) else { continue };
+            for (path, sign) in [(mv.from, -1i64), (mv.to, 1)] {
+                if let Some(p) = path {
+                    for &a in &net.paths[p].legs {
+                        flow_on[a] = (i64::from(flow_on[a]) + sign * i64::from(mv.m)) as u32;
+                    }
+                    if let Some(si) = net.paths[p].service {
+                        seats[si] -= sign * i64::from(mv.m);
+                    }
+                }
+            }
+            apply(st, k, mv);
+            any = true;
+            moved = true;
+        }
+        if !any {
+            break;
+        }
+    }
+    moved
+}

@@ -362,7 +362,9 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
         return Err(SolveError::Options(format!("MIP gap must be in [0, 1), got {}", opts.mip_gap)));
     }
     let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(opts.time_limit_s);
+    // The search gets most of the time limit; extraction, the plan by hand and the check of
+    // every candidate take the rest on large scenarios.
+    let deadline = start + Duration::from_secs_f64(opts.time_limit_s * SEARCH_SHARE);
     let found = allocator.allocate(s, net, opts, deadline)?;
     let cost = model_cost(s, net, &found.alloc);
     // The LP relaxation bounds plans over the network's paths; if some were pruned, only the
@@ -434,6 +436,9 @@ pub fn fast_search_from(
     refine::guided(s, net, filter, &mut st, deadline);
     st.allocation(s, net)
 }
+
+/// The share of the time limit given to the search.
+pub const SEARCH_SHARE: f64 = 0.75;
 
 /// Paths above which the LP bound is not attempted on each backend (the network's own bounds
 /// remain).

@@ -537,11 +537,14 @@ fn fill(caps: &[(u32, u32)], pre: &[Load], tokens: &[((usize, usize), u32)], acc
 }
 
 /// The matching of buses to outbound slots at a hub that keeps the most passengers in their
-/// seat, exactly: a transportation problem (slots grouped by leg and type, each arriving bus
+/// seat, exactly (up to [`MATCH_LP_PAIRS`] candidate pairs): a transportation problem (slots grouped by leg and type, each arriving bus
 /// used at most once, buses based at the hub within their number), whose LP has integral
 /// vertices because its matrix is totally unimodular. Weights are the passengers who stay,
 /// plus a small bonus for reusing an arriving bus rather than a based one. `None` if the LP
 /// fails or its answer is not integral (the caller then falls back to a greedy matching).
+/// Candidate pairs above which a hub's buses are matched greedily rather than by the LP.
+pub const MATCH_LP_PAIRS: usize = 4_000;
+
 fn match_slots(
     net: &Network,
     slots: &[(usize, usize)],
@@ -559,6 +562,15 @@ fn match_slots(
         *groups.entry(g).or_default() += 1;
     }
     let groups: Vec<((usize, usize), u32)> = groups.into_iter().collect();
+    // Large hubs go to the greedy matching: the LP has a variable per (slot group, arriving
+    // bus) pair.
+    let n_pairs: usize = groups
+        .iter()
+        .map(|&((a, v), _)| incoming.iter().filter(|&&b| buses[b].v == v && net.leg_time[buses[b].legs[0].leg] <= net.leg_time[a]).count())
+        .sum();
+    if n_pairs > MATCH_LP_PAIRS {
+        return None;
+    }
     let mut vars = ProblemVariables::new();
     let mut pairs = Vec::new();
     let mut objective = Expression::default();

@@ -1,6 +1,6 @@
 //! Property tests on random small scenarios: every plan passes the checker, its cost is at
 //! least its lower bound, allowing hubs never costs more than going direct, `fast` is never
-//! worse than `greedy` or `direct`, and `exact` on HiGHS is never worse than `fast`.
+//! worse than `greedy` or `direct`, and `exact` on `HiGHS` is never worse than `fast`.
 
 use crate::common::solve_and_check;
 use busplan::generate::{small, Small};

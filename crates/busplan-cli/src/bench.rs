@@ -10,6 +10,7 @@ use busplan_core::{check, plan, Backend, Options, Scenario, Strategy};
 use clap::Args as ClapArgs;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
@@ -213,8 +214,9 @@ pub fn run(a: &Args) -> Result<u8> {
             "| instance | workers | strategy | status | cost (yuan) | lower bound | gap | wall (s) | buses | delivered | peak MiB |\n|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for r in &rows {
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.2} % | {:.2} | {} | {} | {} |\n",
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.2} % | {:.2} | {} | {} | {} |",
                 r.instance,
                 r.workers,
                 r.strategy,
@@ -226,7 +228,7 @@ pub fn run(a: &Args) -> Result<u8> {
                 r.buses,
                 r.delivered,
                 r.peak_mib.map_or("-".to_string(), |m| format!("{m:.0}"))
-            ));
+            );
         }
         std::fs::write(path, md).with_context(|| format!("cannot write {}", path.display()))?;
         say!("table written to {}", path.display());

@@ -127,7 +127,7 @@ pub struct Greedy;
 pub struct Mip;
 
 impl Allocator for Mip {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "mip"
     }
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
@@ -146,7 +146,7 @@ impl Allocator for Mip {
 }
 
 impl Allocator for Fast {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "fast"
     }
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
@@ -166,7 +166,7 @@ impl Allocator for Fast {
 }
 
 impl Allocator for Direct {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "direct"
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
@@ -176,7 +176,7 @@ impl Allocator for Direct {
 }
 
 impl Allocator for Greedy {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "greedy"
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, _: Instant) -> Result<Found, SolveError> {
@@ -187,7 +187,7 @@ impl Allocator for Greedy {
 }
 
 impl Allocator for Exact {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "exact"
     }
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {

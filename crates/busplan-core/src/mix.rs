@@ -143,6 +143,24 @@ pub fn cover_costs(max: u32, cap: &[u32], cost: &[f64]) -> Vec<f64> {
     g
 }
 
+/// The least cost of buses (any number of each type) with at least `need` seats, `g(need)` of
+/// [`cover_costs`] in `O(min(need, 2 C) T)`: loads above twice the largest bus are first
+/// filled with whole buses of the type cheapest per seat.
+pub fn staircase(need: u32, cap: &[u32], cost: &[f64]) -> f64 {
+    let types = || (0..cap.len()).filter(|&v| cap[v] > 0);
+    let Some(best) = types().min_by(|&a, &b| (cost[a] / f64::from(cap[a])).total_cmp(&(cost[b] / f64::from(cap[b]))).then(a.cmp(&b))) else {
+        return f64::INFINITY;
+    };
+    let big = types().map(|v| cap[v]).max().unwrap_or(1);
+    let (mut need, mut pre) = (need, 0.0);
+    if need > 2 * big {
+        let n = (need - 2 * big) / cap[best];
+        pre = f64::from(n) * cost[best];
+        need -= n * cap[best];
+    }
+    pre + cover_costs(need, cap, cost)[need as usize]
+}
+
 /// The cheapest counts covering `need` seats with unlimited buses of the options that have
 /// any (`limits[i] > 0`), if those counts are within the limits.
 fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
@@ -229,6 +247,29 @@ mod tests {
         let (_, n) = cheapest_mix(5_000, 900, &opts).unwrap();
         assert!(n[0] * 39 + n[1] * 24 >= 5_000);
         assert!(n[1] * 4 >= 900);
+    }
+
+    #[test]
+    fn staircase_is_the_cheapest_cover() {
+        let cap = [39, 24];
+        let cost = [3000.0, 1800.0];
+        assert!(staircase(0, &cap, &cost).abs() < 1e-9);
+        assert!((staircase(1, &cap, &cost) - 1800.0).abs() < 1e-9);
+        assert!((staircase(25, &cap, &cost) - 3000.0).abs() < 1e-9);
+        assert!((staircase(40, &cap, &cost) - 3600.0).abs() < 1e-9);
+        assert!((staircase(48, &cap, &cost) - 3600.0).abs() < 1e-9);
+        // Brute force over counts.
+        for need in 0..300u32 {
+            let mut best = f64::INFINITY;
+            for a in 0..=10u32 {
+                for b in 0..=15u32 {
+                    if a * 39 + b * 24 >= need {
+                        best = best.min(f64::from(a) * 3000.0 + f64::from(b) * 1800.0);
+                    }
+                }
+            }
+            assert!((staircase(need, &cap, &cost) - best).abs() < 1e-6, "need {need}");
+        }
     }
 
     #[test]

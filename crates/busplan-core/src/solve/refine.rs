@@ -20,7 +20,7 @@
 //! never makes a plan worse. Sequential and deterministic.
 
 use super::heuristic::{self, PathFilter, State};
-use super::slope::staircase;
+use crate::mix::staircase;
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use std::time::Instant;

@@ -19,6 +19,7 @@
 //! order, so the result does not depend on the number of threads.
 
 use super::heuristic::{self, Blame, PathFilter, State};
+use crate::mix::staircase;
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -162,63 +163,4 @@ fn route(s: &Scenario, net: &Network, filter: PathFilter, slope: &[f64]) -> Stat
         st.unserved[k] = left;
     }
     st
-}
-
-/// The least cost of buses (any number of each type) with at least `need` seats: an unbounded
-/// covering knapsack over seats, `O(min(need, 2 C) T)`; loads above twice the largest bus
-/// are first filled with whole buses of the type cheapest per seat.
-pub fn staircase(need: u32, cap: &[u32], cost: &[f64]) -> f64 {
-    let types: Vec<usize> = (0..cap.len()).filter(|&v| cap[v] > 0).collect();
-    let Some(&best) = types.iter().min_by(|&&a, &&b| (cost[a] / f64::from(cap[a])).total_cmp(&(cost[b] / f64::from(cap[b]))).then(a.cmp(&b))) else {
-        return f64::INFINITY;
-    };
-    let big = types.iter().map(|&v| cap[v]).max().unwrap_or(1);
-    let mut need = need;
-    let mut pre = 0.0;
-    if need > 2 * big {
-        let n = (need - 2 * big) / cap[best];
-        pre = f64::from(n) * cost[best];
-        need -= n * cap[best];
-    }
-    let n = need as usize;
-    let mut dp = vec![f64::INFINITY; n + 1];
-    dp[0] = 0.0;
-    for f in 1..=n {
-        for &v in &types {
-            let prev = f.saturating_sub(cap[v] as usize);
-            let c = dp[prev] + cost[v];
-            if c < dp[f] {
-                dp[f] = c;
-            }
-        }
-    }
-    pre + dp[n]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn staircase_is_the_cheapest_cover() {
-        let cap = [39, 24];
-        let cost = [3000.0, 1800.0];
-        assert!(staircase(0, &cap, &cost).abs() < 1e-9);
-        assert!((staircase(1, &cap, &cost) - 1800.0).abs() < 1e-9);
-        assert!((staircase(25, &cap, &cost) - 3000.0).abs() < 1e-9);
-        assert!((staircase(40, &cap, &cost) - 3600.0).abs() < 1e-9);
-        assert!((staircase(48, &cap, &cost) - 3600.0).abs() < 1e-9);
-        // Brute force over counts.
-        for need in 0..300u32 {
-            let mut best = f64::INFINITY;
-            for a in 0..=10u32 {
-                for b in 0..=15u32 {
-                    if a * 39 + b * 24 >= need {
-                        best = best.min(f64::from(a) * 3000.0 + f64::from(b) * 1800.0);
-                    }
-                }
-            }
-            assert!((staircase(need, &cap, &cost) - best).abs() < 1e-6, "need {need}");
-        }
-    }
 }

@@ -235,18 +235,22 @@ enum Move {
 }
 
 impl State {
+    /// Moves `amount` workers of commodity `k` from path `from` to path `to` (`None`: the
+    /// unserved pool).
+    pub(crate) fn shift(&mut self, k: usize, from: Option<usize>, to: Option<usize>, amount: u32) {
+        match from {
+            Some(p) => self.flow[p] -= amount,
+            None => self.unserved[k] -= amount,
+        }
+        match to {
+            Some(p) => self.flow[p] += amount,
+            None => self.unserved[k] += amount,
+        }
+    }
+
     fn apply(&mut self, net: &Network, m: &Move) {
         match m {
-            Move::Shift { k, from, to, amount } => {
-                match from {
-                    Some(p) => self.flow[*p] -= amount,
-                    None => self.unserved[*k] -= amount,
-                }
-                match to {
-                    Some(p) => self.flow[*p] += amount,
-                    None => self.unserved[*k] += amount,
-                }
-            }
+            &Move::Shift { k, from, to, amount } => self.shift(k, from, to, amount),
             Move::Group(list) => {
                 for &(k, p) in list {
                     let total: u32 = net.paths_of[k].iter().map(|&q| self.flow[q]).sum();

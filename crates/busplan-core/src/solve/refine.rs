@@ -146,14 +146,7 @@ struct Move {
 }
 
 fn apply(st: &mut State, k: usize, mv: Move) {
-    match mv.from {
-        Some(p) => st.flow[p] -= mv.m,
-        None => st.unserved[k] -= mv.m,
-    }
-    match mv.to {
-        Some(q) => st.flow[q] += mv.m,
-        None => st.unserved[k] += mv.m,
-    }
+    st.shift(k, mv.from, mv.to, mv.m);
 }
 
 /// The incremental cost estimate of [`refine`].

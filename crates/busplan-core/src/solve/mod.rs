@@ -137,11 +137,18 @@ impl Allocator for Mip {
             return Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: true, also: Vec::new() });
         };
         let cost = model_cost(s, net, &alloc);
-        Ok(match status {
-            SolutionStatus::Optimal => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also: Vec::new() },
-            SolutionStatus::GapLimit => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also: Vec::new() },
-            SolutionStatus::TimeLimit => Found { alloc, bound: None, proven: false, timed_out: true, also: Vec::new() },
-        })
+        Ok(mip_found(alloc, cost, status, opts, None, Vec::new()))
+    }
+}
+
+/// What a MIP run found, by how the backend stopped: an optimum (the bound is the cost within
+/// the MIP gap), a stop within the requested gap (optimal if that gap is the default tolerance
+/// or tighter), or the time limit (the bound is `time_limit_bound`).
+fn mip_found(alloc: Allocation, cost: f64, status: SolutionStatus, opts: &Options, time_limit_bound: Option<f64>, also: Vec<Allocation>) -> Found {
+    match status {
+        SolutionStatus::Optimal => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also },
+        SolutionStatus::GapLimit => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also },
+        SolutionStatus::TimeLimit => Found { alloc, bound: time_limit_bound, proven: false, timed_out: true, also },
     }
 }
 
@@ -204,17 +211,7 @@ impl Allocator for Exact {
         let cost = model_cost(s, net, &alloc);
         // The warm start stays a candidate: its plan may wait less at hubs.
         let (alloc, cost, also) = if cost <= heur_cost { (alloc, cost, vec![heur]) } else { (heur, heur_cost, Vec::new()) };
-        Ok(match status {
-            SolutionStatus::Optimal => {
-                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also }
-            }
-            // Stopped within the requested gap: optimal if that gap is the default tolerance
-            // or tighter.
-            SolutionStatus::GapLimit => {
-                Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also }
-            }
-            SolutionStatus::TimeLimit => Found { alloc, bound: lp, proven: false, timed_out: true, also },
-        })
+        Ok(mip_found(alloc, cost, status, opts, lp, also))
     }
 }
 

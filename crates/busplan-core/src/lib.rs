@@ -146,16 +146,10 @@ fn plan_validated(
         }
     };
     let name = allocator.name();
+    // The strategy's other candidates (`fast`'s plan by hand, `exact`'s warm start): the plan
+    // keeps whichever costs least with the waits at hubs timed.
     for alloc in &solved.also {
         take(extract::extract(s, &travel, &net, alloc)?, &mut chosen);
-    }
-    // The plan by hand is a candidate of every optimising strategy, so that none is ever worse
-    // than it (a plan with hubs may wait at a hub longer than the model priced).
-    if name == "fast" || name == "exact" {
-        let mut st = solve::heuristic::by_hand(&net);
-        solve::heuristic::repair(s, &net, &mut st);
-        let hand = extract::extract(s, &travel, &net, &st.allocation(s, &net))?;
-        take(hand, &mut chosen);
     }
     // The direct-only plan is the baseline of the saving, and a candidate too.
     let direct_only_cost = if opts.compare_direct && name != "direct" {

@@ -328,8 +328,8 @@ pub fn construct(net: &Network, filter: PathFilter) -> State {
 }
 
 /// By hand: every commodity on its cheapest direct path, or where it has none, its cheapest
-/// path (by the network's estimate).
-pub fn by_hand(net: &Network) -> State {
+/// path (by the network's estimate); repaired, so it loads.
+pub fn by_hand(s: &Scenario, net: &Network) -> State {
     let mut st = State::empty(net);
     for k in 0..net.commodities.len() {
         let ps = &net.paths_of[k];
@@ -338,6 +338,7 @@ pub fn by_hand(net: &Network) -> State {
             st.unserved[k] = 0;
         }
     }
+    repair(s, net, &mut st);
     st
 }
 

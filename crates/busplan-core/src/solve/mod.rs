@@ -167,8 +167,10 @@ impl Allocator for Fast {
             lp_relaxation(s, net, opts.backend, budget)?
         };
         let starts: Vec<heuristic::State> = lp.iter().map(|(_, x)| round_lp(s, net, x)).collect();
-        let alloc = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts);
-        Ok(Found { alloc, bound: lp.map(|l| l.0), proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
+        let (alloc, hand) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts);
+        // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
+        // plan with hubs may wait at a hub longer than the model priced).
+        Ok(Found { alloc, bound: lp.map(|l| l.0), proven: false, timed_out: Instant::now() >= deadline, also: hand.into_iter().collect() })
     }
 }
 
@@ -187,9 +189,7 @@ impl Allocator for Greedy {
         "greedy"
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, _: Instant) -> Result<Found, SolveError> {
-        let mut st = heuristic::by_hand(net);
-        heuristic::repair(s, net, &mut st);
-        Ok(Found { alloc: st.allocation(s, net), bound: None, proven: false, timed_out: false, also: Vec::new() })
+        Ok(Found { alloc: heuristic::by_hand(s, net).allocation(s, net), bound: None, proven: false, timed_out: false, also: Vec::new() })
     }
 }
 
@@ -203,14 +203,19 @@ impl Allocator for Exact {
         let warm_until = now + deadline.saturating_duration_since(now) / 4;
         // The warm start is `fast`'s answer (with its LP bound, when it computed one).
         let warm = Fast.allocate(s, net, opts, warm_until)?;
-        let (heur, lp) = (warm.alloc, warm.bound);
+        let (heur, lp, mut also) = (warm.alloc, warm.bound, warm.also);
         let heur_cost = model_cost(s, net, &heur);
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
-            return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also: Vec::new() });
+            return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also });
         };
         let cost = model_cost(s, net, &alloc);
         // The warm start stays a candidate: its plan may wait less at hubs.
-        let (alloc, cost, also) = if cost <= heur_cost { (alloc, cost, vec![heur]) } else { (heur, heur_cost, Vec::new()) };
+        let (alloc, cost) = if cost <= heur_cost {
+            also.insert(0, heur);
+            (alloc, cost)
+        } else {
+            (heur, heur_cost)
+        };
         Ok(mip_found(alloc, cost, status, opts, lp, also))
     }
 }
@@ -393,17 +398,18 @@ pub const POLISH_PATHS: usize = 2_000;
 /// best-improvement local search while the time lasts (on scenarios of up to
 /// [`POLISH_PATHS`] paths).
 pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, deadline: Instant) -> Allocation {
-    fast_search_from(s, net, filter, deadline, Vec::new())
+    fast_search_from(s, net, filter, deadline, Vec::new()).0
 }
 
-/// [`fast_search`] with more starts (states that load, such as a rounded LP solution).
+/// [`fast_search`] with more starts (states that load, such as a rounded LP solution); also
+/// gives the plan by hand as it was built (with hubs allowed), for the plan to weigh.
 pub fn fast_search_from(
     s: &Scenario,
     net: &Network,
     filter: heuristic::PathFilter,
     deadline: Instant,
     more: Vec<heuristic::State>,
-) -> Allocation {
+) -> (Allocation, Option<Allocation>) {
     // Starts: the plain construction, slope scaling's best, and (with hubs) the plan by hand.
     let mut starts = Vec::new();
     let mut base = heuristic::construct(net, filter);
@@ -412,11 +418,8 @@ pub fn fast_search_from(
     if let Some((st, _)) = slope::search(s, net, filter, deadline) {
         starts.push(st);
     }
-    if filter == heuristic::PathFilter::All {
-        let mut hand = heuristic::by_hand(net);
-        heuristic::repair(s, net, &mut hand);
-        starts.push(hand);
-    }
+    let hand = (filter == heuristic::PathFilter::All).then(|| heuristic::by_hand(s, net));
+    starts.extend(hand.clone());
     starts.extend(more);
     starts.dedup();
     // Small networks: every start polished by the exact local search. Then the cheapest (ties
@@ -431,7 +434,7 @@ pub fn fast_search_from(
     let mut st = starts.swap_remove(best);
     refine::refine(s, net, filter, &mut st, deadline);
     refine::guided(s, net, filter, &mut st, deadline);
-    st.allocation(s, net)
+    (st.allocation(s, net), hand.map(|h| h.allocation(s, net)))
 }
 
 /// The share of the time limit given to the search.

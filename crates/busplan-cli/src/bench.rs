@@ -214,21 +214,9 @@ pub fn run(a: &Args) -> Result<u8> {
             "| instance | workers | strategy | status | cost (yuan) | lower bound | gap | wall (s) | buses | delivered | peak MiB |\n|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for r in &rows {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {:.0} | {:.0} | {:.2} % | {:.2} | {} | {} | {} |",
-                r.instance,
-                r.workers,
-                r.strategy,
-                r.status,
-                r.cost,
-                r.lower_bound,
-                r.gap_pct,
-                r.wall_s,
-                r.buses,
-                r.delivered,
-                r.peak_mib.map_or("-".to_string(), |m| format!("{m:.0}"))
-            );
+            let mut c = cells(r);
+            c[6].push_str(" %");
+            let _ = writeln!(md, "| {} |", c.join(" | "));
         }
         std::fs::write(path, md).with_context(|| format!("cannot write {}", path.display()))?;
         say!("table written to {}", path.display());
@@ -236,26 +224,40 @@ pub fn run(a: &Args) -> Result<u8> {
     Ok(0)
 }
 
+/// Column widths of the terminal table (negative: left-aligned).
+const WIDTHS: [i32; 11] = [-24, 9, -8, -10, 14, 14, 8, 8, 7, 9, 8];
+
+fn align(cells: &[String]) -> String {
+    let padded: Vec<String> = cells
+        .iter()
+        .zip(WIDTHS)
+        .map(|(c, w)| if w < 0 { format!("{c:<width$}", width = w.unsigned_abs() as usize) } else { format!("{c:>width$}", width = w as usize) })
+        .collect();
+    padded.join(" ")
+}
+
 fn header() -> String {
-    format!(
-        "{:<24} {:>9} {:<8} {:<10} {:>14} {:>14} {:>8} {:>8} {:>7} {:>9} {:>8}",
-        "instance", "workers", "strategy", "status", "cost", "lower bound", "gap %", "wall s", "buses", "delivered", "peak MiB"
-    )
+    let names = ["instance", "workers", "strategy", "status", "cost", "lower bound", "gap %", "wall s", "buses", "delivered", "peak MiB"];
+    align(&names.map(String::from))
+}
+
+/// A row's cells, as the terminal table and the Markdown table show them.
+fn cells(r: &Row) -> [String; 11] {
+    [
+        r.instance.clone(),
+        r.workers.to_string(),
+        r.strategy.clone(),
+        r.status.clone(),
+        format!("{:.0}", r.cost),
+        format!("{:.0}", r.lower_bound),
+        format!("{:.2}", r.gap_pct),
+        format!("{:.2}", r.wall_s),
+        r.buses.to_string(),
+        r.delivered.to_string(),
+        r.peak_mib.map_or("-".to_string(), |m| format!("{m:.0}")),
+    ]
 }
 
 fn line(r: &Row) -> String {
-    format!(
-        "{:<24} {:>9} {:<8} {:<10} {:>14.0} {:>14.0} {:>8.2} {:>8.2} {:>7} {:>9} {:>8}",
-        r.instance,
-        r.workers,
-        r.strategy,
-        r.status,
-        r.cost,
-        r.lower_bound,
-        r.gap_pct,
-        r.wall_s,
-        r.buses,
-        r.delivered,
-        r.peak_mib.map_or("-".to_string(), |m| format!("{m:.0}"))
-    )
+    align(&cells(r))
 }

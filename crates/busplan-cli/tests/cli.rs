@@ -4,13 +4,14 @@
 //! Every test runs the real binary (`CARGO_BIN_EXE_busplan`) on the example scenarios of the
 //! workspace or on small scenarios written into a temporary folder of its own.
 
+mod common;
+use common::TempDir;
 use busplan_core::plan::{Plan, Status};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -109,41 +110,6 @@ fn workers_in(scenario: &Path) -> u64 {
     busplan_core::parse_scenario(&text)
         .unwrap_or_else(|e| panic!("scenario {} does not parse: {e}", scenario.display()))
         .total_workers()
-}
-
-/// A temporary folder of one test, removed when the test passes (kept for a look when it fails).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("busplan-cli-test-{}-{n}-{test}", std::process::id()));
-        if path.exists() {
-            std::fs::remove_dir_all(&path).unwrap_or_else(|e| panic!("cannot clear {}: {e}", path.display()));
-        }
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
-        Self(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    /// Writes `text` to `name` in the folder and returns its path.
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.join(name);
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 fn read_text(path: &Path) -> String {

@@ -4,6 +4,8 @@
 //! Every test plans an example of `examples/disruption/` with the real binary first, in a
 //! temporary folder of its own, then re-plans that plan.
 
+mod common;
+use common::TempDir;
 use busplan_core::plan::Plan;
 use busplan_core::replan::Changes;
 use std::ffi::OsStr;
@@ -43,29 +45,6 @@ fn busplan(args: &[&dyn AsRef<OsStr>]) -> Run {
 
 fn disruption(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/disruption").join(name)
-}
-
-/// A folder of one test under the system's temporary folder, removed when the test passes.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("busplan-replan-test-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 /// The plan published with the Wuxi example, after `busplan check` passes it. The tests

@@ -32,10 +32,9 @@ pub enum GeoJsonError {
     UnknownSite(String),
 }
 
-/// Minutes from the plan start as `HH:MM` (hours may pass 24 on the next day).
-pub fn hhmm(min: u32) -> String {
-    format!("{:02}:{:02}", min / 60, min % 60)
-}
+/// Minutes from the plan start as `HH:MM` (hours may pass 24 on the next day): the same
+/// clock as the manifests.
+pub use crate::import::hhmm;
 
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6

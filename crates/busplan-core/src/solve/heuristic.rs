@@ -235,6 +235,17 @@ enum Move {
 }
 
 impl State {
+    /// Workers per leg.
+    pub(crate) fn leg_flows(&self, net: &Network) -> Vec<u32> {
+        let mut f = vec![0u32; net.legs.len()];
+        for (p, &x) in self.flow.iter().enumerate() {
+            for &a in &net.paths[p].legs {
+                f[a] += x;
+            }
+        }
+        f
+    }
+
     /// Moves `amount` workers of commodity `k` from path `from` to path `to` (`None`: the
     /// unserved pool).
     pub(crate) fn shift(&mut self, k: usize, from: Option<usize>, to: Option<usize>, amount: u32) {

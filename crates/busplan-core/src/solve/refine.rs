@@ -191,17 +191,13 @@ impl<'a> Estimate<'a> {
 
     /// Workers per leg and seats left per service.
     fn loads(&self, net: &Network, st: &State) -> (Vec<u32>, Vec<i64>) {
-        let mut flow_on = vec![0u32; self.costs.len()];
         let mut seats = self.seats0.clone();
         for (p, &x) in st.flow.iter().enumerate() {
-            for &a in &net.paths[p].legs {
-                flow_on[a] += x;
-            }
             if let Some(si) = net.paths[p].service {
                 seats[si] -= i64::from(x);
             }
         }
-        (flow_on, seats)
+        (st.leg_flows(net), seats)
     }
 
     /// The best estimated move of commodity `k` that promises a saving, with its estimate.

@@ -52,7 +52,7 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
         if last.as_ref() == Some(&st.flow) {
             break;
         }
-        let (leg_flow, _) = leg_loads(net, &st.flow);
+        let leg_flow = st.leg_flows(net);
         match heuristic::load(s, net, &st.flow) {
             Ok((_, _, bus)) => {
                 let c = heuristic::total_cost(s, net, &st.flow, &st.unserved, bus);
@@ -92,25 +92,6 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
         last = Some(st.flow);
     }
     best
-}
-
-/// Workers per leg: all, and those who need accessible seats.
-fn leg_loads(net: &Network, flow: &[u32]) -> (Vec<u32>, Vec<u32>) {
-    let mut f = vec![0u32; net.legs.len()];
-    let mut acc = vec![0u32; net.legs.len()];
-    for (p, &x) in flow.iter().enumerate() {
-        if x == 0 {
-            continue;
-        }
-        let path = &net.paths[p];
-        for &a in &path.legs {
-            f[a] += x;
-            if net.commodities[path.commodity].accessible {
-                acc[a] += x;
-            }
-        }
-    }
-    (f, acc)
 }
 
 /// Routes every commodity on its cheapest path under the slopes, within the seats of services.

@@ -704,8 +704,10 @@ mod tests {
         (s, net)
     }
 
+    /// The leg between two sites; out of a hub, its latest departure class, which every
+    /// arriving bus may take.
     fn leg(net: &Network, from: Site, to: Site) -> usize {
-        net.legs.iter().position(|l| l.from == from && l.to == to).unwrap()
+        net.legs.iter().rposition(|l| l.from == from && l.to == to).unwrap()
     }
 
     /// An empty bus of type 0 from origin `o` to the hub.

@@ -63,6 +63,31 @@ pub struct BusLeg {
     pub slow_min: u32,
     /// Minutes at the fastest type's speed.
     pub fast_min: u32,
+    /// For a leg out of a hub, its departure class (see [`Class`]); `None` for legs out of
+    /// origins.
+    pub class: Option<Class>,
+}
+
+/// The departure class of a leg out of a hub.
+///
+/// A bus leaving a hub waits for its own arrival and for every worker it takes on. Let the
+/// feeders of hub `h` be the origins that reach it (arrival `beta_o = ready_o + slow(o, h)` at
+/// the planning speed, `alpha_o = ready_o + fast(o, h)` at the fastest) and the services that
+/// end there (`beta = alpha = arrival`). The class of an outbound bus is the latest `beta` among
+/// its own feeder and its passengers'. Feeders' `beta`s are grouped into at most
+/// [`MAX_CLASSES`] classes per hub, fewer for hubs with many destinations ([`CLASS_LEGS`]), cut
+/// at the widest gaps; class `c` has `by_min = max beta`
+/// and `floor_min = min alpha` over its feeders, and each hub-destination pair gets one leg per
+/// class. A path `o -> h -> (d, c)` needs `beta_o <= by_min`, and its worker time starts at
+/// `max(alpha_o, floor_min)`: whatever plan is built, the bus's last feeder arrived no earlier
+/// than `floor_min`, so this waiting is a lower estimate of the plan's, and when classes are
+/// single arrival times and all types drive at one speed it is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Class {
+    /// Latest arrival at the hub, at the planning speed, of the bus and of its passengers.
+    pub by_min: i64,
+    /// Earliest arrival at the hub, at the fastest speed, of the class's last feeder.
+    pub floor_min: i64,
 }
 
 /// A feasible path of a commodity.
@@ -111,8 +136,47 @@ pub struct Network {
     pub pruned: bool,
 }
 
-/// Most paths kept per commodity (cheapest estimates first, and the best direct path).
+/// Most routes kept per commodity (cheapest estimates first, and the best direct path), each
+/// with all its departure classes.
 pub const MAX_PATHS: usize = 24;
+
+/// Most departure classes per hub (see [`Class`]).
+pub const MAX_CLASSES: usize = 6;
+
+/// Budget of class legs per hub: a hub with legs to `n` destinations gets at most
+/// `max(1, CLASS_LEGS / n)` classes, since every class adds a leg per destination and a path
+/// per route through the hub, and the LP grows with them. At county scale every arrival time
+/// is a class of its own; at province scale (1,500 destinations) a hub has one class, which
+/// prices no waiting.
+pub const CLASS_LEGS: usize = 400;
+
+/// Groups a hub's feeders `(beta, alpha)` into at most `most` departure classes, cut at the
+/// widest gaps between consecutive `beta`s; in order of `by_min`. A hub with no feeder has one
+/// class that any bus based there may take.
+fn classes_of(mut feeders: Vec<(i64, i64)>, most: usize) -> Vec<Class> {
+    if feeders.is_empty() {
+        return vec![Class { by_min: i64::MAX, floor_min: i64::MIN }];
+    }
+    feeders.sort_unstable();
+    let mut betas: Vec<i64> = feeders.iter().map(|f| f.0).collect();
+    betas.dedup();
+    // Cut after the `MAX_CLASSES - 1` widest gaps (the earlier one on ties).
+    let mut gaps: Vec<(i64, usize)> = betas.windows(2).enumerate().map(|(i, w)| (w[1] - w[0], i)).collect();
+    gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut cuts: Vec<usize> = gaps.iter().take(most - 1).map(|g| g.1).collect();
+    cuts.sort_unstable();
+    let mut ends: Vec<i64> = cuts.iter().map(|&i| betas[i]).collect();
+    ends.push(betas[betas.len() - 1]);
+    let mut out = Vec::with_capacity(ends.len());
+    let mut from = 0;
+    for by_min in ends {
+        let to = feeders.partition_point(|f| f.0 <= by_min);
+        let floor_min = feeders[from..to].iter().map(|f| f.1).min().expect("every class has a feeder");
+        out.push(Class { by_min, floor_min });
+        from = to;
+    }
+    out
+}
 
 /// An edge of the network graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -176,9 +240,9 @@ impl Network {
             node.insert(site, graph.add_node(site));
         }
         // Every bus leg that could be driven, with its times; services as edges.
-        let mut legs = Vec::new();
-        let mut leg_of: BTreeMap<(Site, Site), usize> = BTreeMap::new();
-        let mut add_leg = |from: Site, to: Site, graph: &mut DiGraph<Site, Edge>| {
+        let mut legs: Vec<BusLeg> = Vec::new();
+        let mut leg_of: BTreeMap<(Site, Site), Vec<usize>> = BTreeMap::new();
+        let mut add_leg = |from: Site, to: Site, classes: &[Class], legs: &mut Vec<BusLeg>, graph: &mut DiGraph<Site, Edge>| {
             let (Some(km), Some(slow_min), Some(fast_min)) = (
                 travel.km(id(from), id(to)),
                 travel.minutes(id(from), id(to), slow),
@@ -186,9 +250,26 @@ impl Network {
             ) else {
                 return;
             };
-            leg_of.insert((from, to), legs.len());
-            graph.add_edge(node[&from], node[&to], Edge::Bus(legs.len()));
-            legs.push(BusLeg { from, to, km, slow_min, fast_min });
+            let classes: Vec<Option<Class>> = match (from, to) {
+                (Site::Hub(h), Site::Dest(d)) => {
+                    // Classes whose earliest feeder could still make the deadline.
+                    let latest = i64::from(s.destinations[d].deadline_min) - i64::from(slow_min) - i64::from(s.hubs[h].transfer_min);
+                    let mut kept: Vec<Option<Class>> = Vec::new();
+                    for (i, c) in classes.iter().enumerate() {
+                        let first = if i == 0 { i64::MIN } else { classes[i - 1].by_min + 1 };
+                        if first <= latest {
+                            kept.push(Some(*c));
+                        }
+                    }
+                    kept
+                }
+                _ => vec![None],
+            };
+            for class in classes {
+                leg_of.entry((from, to)).or_default().push(legs.len());
+                graph.add_edge(node[&from], node[&to], Edge::Bus(legs.len()));
+                legs.push(BusLeg { from, to, km, slow_min, fast_min, class });
+            }
         };
         // Only legs that some commodity could use: origin -> destination where that pair has
         // workers, origin -> hub, and hub -> destination where the destination has workers.
@@ -202,20 +283,36 @@ impl Network {
         for o in 0..s.origins.len() {
             // `pairs` is sorted by origin, then destination.
             while next_pair < pairs.len() && pairs[next_pair].0 == o {
-                add_leg(Site::Origin(o), Site::Dest(pairs[next_pair].1), &mut graph);
+                add_leg(Site::Origin(o), Site::Dest(pairs[next_pair].1), &[], &mut legs, &mut graph);
                 next_pair += 1;
             }
             for h in 0..s.hubs.len() {
-                add_leg(Site::Origin(o), Site::Hub(h), &mut graph);
-            }
-        }
-        for h in 0..s.hubs.len() {
-            for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
-                add_leg(Site::Hub(h), Site::Dest(d), &mut graph);
+                add_leg(Site::Origin(o), Site::Hub(h), &[], &mut legs, &mut graph);
             }
         }
         let hub_index: BTreeMap<&str, usize> =
             s.hubs.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
+        // Feeders of each hub, `(beta, alpha)`: the origins that reach it and the services
+        // that end there.
+        let mut feeders: Vec<Vec<(i64, i64)>> = vec![Vec::new(); s.hubs.len()];
+        for l in &legs {
+            if let (Site::Origin(o), Site::Hub(h)) = (l.from, l.to) {
+                let ready = i64::from(s.origins[o].ready_min);
+                feeders[h].push((ready + i64::from(l.slow_min), ready + i64::from(l.fast_min)));
+            }
+        }
+        for svc in &s.services {
+            if let Some(&h) = hub_index.get(svc.to.as_str()) {
+                feeders[h].push((i64::from(svc.arrival_min), i64::from(svc.arrival_min)));
+            }
+        }
+        let per_hub = (CLASS_LEGS / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, MAX_CLASSES);
+        let classes: Vec<Vec<Class>> = feeders.into_iter().map(|f| classes_of(f, per_hub)).collect();
+        for h in 0..s.hubs.len() {
+            for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
+                add_leg(Site::Hub(h), Site::Dest(d), &classes[h], &mut legs, &mut graph);
+            }
+        }
         for (si, svc) in s.services.iter().enumerate() {
             if let (Some(&a), Some(&b)) = (hub_index.get(svc.from.as_str()), hub_index.get(svc.to.as_str())) {
                 graph.add_edge(node[&Site::Hub(a)], node[&Site::Hub(b)], Edge::Service(si));
@@ -255,12 +352,14 @@ impl Network {
                 let Site::Hub(h) = leg1.to else { continue };
                 let t_h = i64::from(s.hubs[h].transfer_min);
                 let at_hub_slow = ready + i64::from(leg1.slow_min);
+                let at_hub_fast = ready + i64::from(leg1.fast_min);
                 for e2 in graph.edges(e1.target()) {
                     match *e2.weight() {
                         Edge::Bus(l2) if legs[l2].to == target && s.rules.max_transfers >= 1 => {
+                            let class = legs[l2].class.expect("hub legs have a class");
                             let arrive = at_hub_slow + t_h + i64::from(legs[l2].slow_min);
-                            if on_time(arrive) {
-                                let fast_min = i64::from(leg1.fast_min) + t_h + i64::from(legs[l2].fast_min);
+                            if at_hub_slow <= class.by_min && on_time(arrive) {
+                                let fast_min = at_hub_fast.max(class.floor_min) + t_h + i64::from(legs[l2].fast_min) - ready;
                                 push(vec![l1, l2], None, 1, fast_min, 0.0);
                             }
                         }
@@ -274,11 +373,14 @@ impl Network {
                             }
                             let Site::Hub(h2) = graph[e2.target()] else { continue };
                             let t_h2 = i64::from(s.hubs[h2].transfer_min);
-                            let Some(&l3) = leg_of.get(&(Site::Hub(h2), target)) else { continue };
-                            let arrive = i64::from(svc.arrival_min) + t_h2 + i64::from(legs[l3].slow_min);
-                            if on_time(arrive) {
-                                let fast_min = i64::from(svc.arrival_min) + t_h2 + i64::from(legs[l3].fast_min) - ready;
-                                push(vec![l1, l3], Some(si), 2, fast_min, svc.cost_per_seat_yuan);
+                            let at_h2 = i64::from(svc.arrival_min);
+                            for &l3 in leg_of.get(&(Site::Hub(h2), target)).map_or(&[][..], Vec::as_slice) {
+                                let class = legs[l3].class.expect("hub legs have a class");
+                                let arrive = at_h2 + t_h2 + i64::from(legs[l3].slow_min);
+                                if at_h2 <= class.by_min && on_time(arrive) {
+                                    let fast_min = at_h2.max(class.floor_min) + t_h2 + i64::from(legs[l3].fast_min) - ready;
+                                    push(vec![l1, l3], Some(si), 2, fast_min, svc.cost_per_seat_yuan);
+                                }
                             }
                         }
                         Edge::Bus(_) | Edge::Service(_) => {}
@@ -380,13 +482,28 @@ impl Network {
                     .then(paths[a].legs.cmp(&paths[b].legs))
                     .then(paths[a].service.cmp(&paths[b].service))
             });
-            if ps.len() > MAX_PATHS {
+            // A route is a path up to its departure class; the cap counts routes.
+            let route = |p: usize| {
+                let path = &paths[p];
+                let last = &legs[path.legs[path.legs.len() - 1]];
+                (path.legs[0], last.from, last.to, path.service)
+            };
+            let mut routes: Vec<(usize, Site, Site, Option<usize>)> = ps.iter().map(|&p| route(p)).collect();
+            routes.sort();
+            routes.dedup();
+            if routes.len() > MAX_PATHS {
                 pruned = true;
-                let direct = ps.iter().copied().find(|&p| paths[p].legs.len() == 1);
-                ps.truncate(MAX_PATHS);
-                if let Some(d) = direct.filter(|d| !ps.contains(d)) {
-                    ps.push(d);
+                let mut kept: Vec<(usize, Site, Site, Option<usize>)> = Vec::new();
+                for &p in ps.iter() {
+                    let r = route(p);
+                    if kept.len() < MAX_PATHS && !kept.contains(&r) {
+                        kept.push(r);
+                    }
                 }
+                if let Some(d) = ps.iter().copied().find(|&p| paths[p].legs.len() == 1) {
+                    kept.push(route(d));
+                }
+                ps.retain(|&p| kept.contains(&route(p)));
             }
         }
         // Renumber the kept paths and the legs they use.
@@ -437,7 +554,8 @@ impl Network {
             .map(|l| match (l.from, l.to) {
                 (Site::Origin(o), _) => i64::from(s.origins[o].ready_min) + i64::from(l.slow_min),
                 (Site::Hub(h), Site::Dest(d)) => {
-                    i64::from(s.destinations[d].deadline_min) - i64::from(l.slow_min) - i64::from(s.hubs[h].transfer_min)
+                    let latest = i64::from(s.destinations[d].deadline_min) - i64::from(l.slow_min) - i64::from(s.hubs[h].transfer_min);
+                    l.class.map_or(latest, |c| latest.min(c.by_min))
                 }
                 _ => 0,
             })
@@ -466,5 +584,64 @@ impl Network {
         let t = &s.vehicle_types[v];
         let fixed = if self.is_origin_leg(leg) { t.fixed_cost_yuan } else { 0.0 };
         fixed + t.cost_per_km_yuan * self.legs[leg].km
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two origins that reach the hub an hour and three hours after the start, one destination.
+    fn two_arrivals() -> (Scenario, Network) {
+        let s: Scenario = serde_json::from_str(
+            r#"{"name": "c", "vehicle_types": [{"id": "bus", "seats": 30, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
+            "origins": [
+              {"id": "a", "lat": 41.0, "lon": 120.0, "ready_min": 0, "fleet": {"bus": 2}, "workers": [{"to": "d", "count": 10}]},
+              {"id": "b", "lat": 41.0, "lon": 120.0, "ready_min": 120, "fleet": {"bus": 2}, "workers": [{"to": "d", "count": 10}]}],
+            "hubs": [{"id": "h", "kind": "service_area", "lat": 40.5, "lon": 120.5, "transfer_min": 20}],
+            "destinations": [{"id": "d", "lat": 39.0, "lon": 121.6, "deadline_min": 1440}]}"#,
+        )
+        .unwrap();
+        let net = Network::new(&s, &TravelTable::new(&s).unwrap());
+        (s, net)
+    }
+
+    #[test]
+    fn classes_are_the_arrival_times_at_the_hub() {
+        let (s, net) = two_arrivals();
+        let out: Vec<&BusLeg> = net.legs.iter().filter(|l| l.from == Site::Hub(0)).collect();
+        assert_eq!(out.len(), 2);
+        let to_hub = net.legs.iter().find(|l| l.to == Site::Hub(0)).unwrap();
+        let early = i64::from(to_hub.slow_min);
+        assert_eq!(out[0].class.unwrap().by_min, early);
+        assert_eq!(out[1].class.unwrap().by_min, early + 120);
+        // Origin a may take either class; in the later one its workers wait two hours, and the
+        // path's cost says so. Origin b may take only the later one.
+        let via = |k: usize| -> Vec<&Path> {
+            net.paths_of[k].iter().map(|&p| &net.paths[p]).filter(|p| p.legs.len() == 2).collect()
+        };
+        let (a, b) = (via(0), via(1));
+        assert_eq!(a.len(), 2);
+        assert_eq!(b.len(), 1);
+        let wait = a[1].unit_cost - a[0].unit_cost;
+        assert!((wait - 120.0 * s.objective.worker_minute_yuan).abs() < 1e-9, "{wait}");
+        assert_eq!(a[1].fast_min, b[0].fast_min + 120);
+        // A bus may take a class only if it has arrived by then.
+        assert_eq!(net.leg_time[a[0].legs[1]], early);
+        assert_eq!(net.leg_time[a[1].legs[1]], early + 120);
+    }
+
+    #[test]
+    fn classes_cut_at_the_widest_gaps() {
+        let f = vec![(10, 9), (12, 11), (100, 90), (101, 95), (300, 280)];
+        let c = classes_of(f.clone(), 3);
+        assert_eq!(c, vec![
+            Class { by_min: 12, floor_min: 9 },
+            Class { by_min: 101, floor_min: 90 },
+            Class { by_min: 300, floor_min: 280 },
+        ]);
+        assert_eq!(classes_of(f.clone(), 1), vec![Class { by_min: 300, floor_min: 9 }]);
+        assert_eq!(classes_of(f, 9).len(), 5);
+        assert_eq!(classes_of(Vec::new(), 3).len(), 1);
     }
 }

@@ -308,9 +308,9 @@ impl Network {
         }
         let per_hub = (CLASS_LEGS / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, MAX_CLASSES);
         let classes: Vec<Vec<Class>> = feeders.into_iter().map(|f| classes_of(f, per_hub)).collect();
-        for h in 0..s.hubs.len() {
+        for (h, hub_classes) in classes.iter().enumerate() {
             for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
-                add_leg(Site::Hub(h), Site::Dest(d), &classes[h], &mut legs, &mut graph);
+                add_leg(Site::Hub(h), Site::Dest(d), hub_classes, &mut legs, &mut graph);
             }
         }
         for (si, svc) in s.services.iter().enumerate() {

@@ -343,7 +343,13 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                     }
                 }
             }
-            for (i, &si) in my_slots.iter().enumerate() {
+            // Boarders are handed out bus by bus, the bus that is ready first (its own arrival;
+            // a based bus at once) taking the earliest arrivals, so that early workers do not
+            // wait for a late bus.
+            let mut order: Vec<usize> = (0..my_slots.len()).collect();
+            order.sort_by_key(|&i| (own_of(my_slots[i]).map_or(0, |b| buses[b].legs[0].arrive), i));
+            for i in order {
+                let si = my_slots[i];
                 let own = own_of(si);
                 let mut lb = LegBuild {
                     leg: a,

@@ -421,7 +421,15 @@ pub fn fast_search_from(
     let hand = (filter == heuristic::PathFilter::All).then(|| heuristic::by_hand(s, net));
     starts.extend(hand.clone());
     starts.extend(more);
-    starts.dedup();
+    // The same start twice (the construction and the plan by hand often agree) is polished
+    // once: keep the first of equal starts.
+    let mut unique: Vec<heuristic::State> = Vec::with_capacity(starts.len());
+    for st in starts {
+        if !unique.contains(&st) {
+            unique.push(st);
+        }
+    }
+    let mut starts = unique;
     // Small networks: every start polished by the exact local search. Then the cheapest (ties
     // to the earliest start) is refined with incremental costs and guided exact moves.
     if net.paths.len() <= POLISH_PATHS {

@@ -97,19 +97,30 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
             return;
         }
         cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        cands.truncate(GUIDED);
-        let priced: Vec<Option<f64>> = cands
-            .par_iter()
-            .map(|(_, k, m)| {
-                let mut trial = st.clone();
-                apply(&mut trial, *k, *m);
-                trial.cost(s, net)
-            })
-            .collect();
-        // Every candidate that saves on its own, best first; the first is applied, the others
-        // each in turn if they still save on top (one more loading each).
-        let mut saving: Vec<(usize, f64)> =
-            priced.iter().enumerate().filter_map(|(i, c)| c.filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)).map(|c| (i, c))).collect();
+        // Price the most promising `GUIDED` candidates; if none saves, the next `GUIDED`, and
+        // so on until one does, the deadline passes or the candidates run out (the estimate
+        // misjudges some hub legs, so a saving may sit further down).
+        let mut saving: Vec<(usize, f64)> = Vec::new();
+        let mut from = 0;
+        while saving.is_empty() && from < cands.len() && Instant::now() < deadline {
+            let to = (from + GUIDED).min(cands.len());
+            let priced: Vec<Option<f64>> = cands[from..to]
+                .par_iter()
+                .map(|(_, k, m)| {
+                    let mut trial = st.clone();
+                    apply(&mut trial, *k, *m);
+                    trial.cost(s, net)
+                })
+                .collect();
+            // Every candidate that saves on its own, best first; the first is applied, the
+            // others each in turn if they still save on top (one more loading each).
+            saving = priced
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| c.filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)).map(|c| (from + i, c)))
+                .collect();
+            from = to;
+        }
         if saving.is_empty() {
             return;
         }

@@ -154,7 +154,7 @@ fn stages(c: &mut Criterion) {
     let mut g = group(c, "model_build", false);
     for i in &inputs {
         g.bench_with_input(BenchmarkId::from_parameter(i.name), i, |b, i| {
-            b.iter(|| black_box(model::build(black_box(&i.scenario), black_box(&i.net), true, true)));
+            b.iter(|| black_box(model::build(black_box(&i.scenario), black_box(&i.net), true, model::Cuts::ALL)));
         });
     }
     g.finish();

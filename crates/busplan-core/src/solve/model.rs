@@ -40,8 +40,24 @@ pub struct Model {
     pub(crate) z: Vec<Vec<Option<Variable>>>,
 }
 
+/// Which strengthening rows the model gets; none changes the integer optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cuts {
+    /// Linking cuts per commodity and leg.
+    pub linking: bool,
+    /// Rounding cuts per departure point and per drop point.
+    pub rounding: bool,
+}
+
+impl Cuts {
+    /// The plain model.
+    pub const NONE: Cuts = Cuts { linking: false, rounding: false };
+    /// Every cut.
+    pub const ALL: Cuts = Cuts { linking: true, rounding: true };
+}
+
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
-pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: bool) -> Model {
+pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
     let nv = s.vehicle_types.len();
     let mut vars = ProblemVariables::new();
     let int = |d: good_lp::VariableDefinition| if integer { d.integer() } else { d };
@@ -176,7 +192,7 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: bool) -> Model {
         }
         for (k, ps) in by_k {
             let c = &net.commodities[k];
-            if !cuts || (c.count >= max_cap && !c.accessible) {
+            if !cuts.linking || (c.count >= max_cap && !c.accessible) {
                 continue;
             }
             let mut e = Expression::default();
@@ -185,6 +201,58 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: bool) -> Model {
             }
             let per = |v: usize| f64::from(c.count.min(if c.accessible { net.acc_cap[v] } else { net.cap[v] }));
             constraints.push(e.leq(seats(&per)));
+        }
+    }
+    if cuts.rounding {
+        // Rounding cuts per departure point and per drop point. Every served worker of origin
+        // o leaves on a bus out of o, and every served worker bound for d arrives on a bus
+        // into d: with N_v the buses of type v on those legs and U the unserved workers,
+        // sum_v C_v N_v + U >= W. Divided by a bus size `delta` (b = W / delta, f = frac(b) >
+        // 0), the mixed-integer rounding inequality
+        //   sum_v (floor(C_v / delta) + min(frac(C_v / delta), f) / f) N_v + U / (delta f) >= ceil(b)
+        // holds for every integer N, and cuts off LPs that pay for a fraction of the last bus.
+        let mut sides: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        for o in 0..s.origins.len() {
+            let legs = (0..net.legs.len()).filter(|&a| net.legs[a].from == Site::Origin(o)).collect();
+            let ks = (0..net.commodities.len()).filter(|&k| net.commodities[k].origin == o).collect();
+            sides.push((legs, ks));
+        }
+        for d in 0..s.destinations.len() {
+            let legs = (0..net.legs.len()).filter(|&a| net.legs[a].to == Site::Dest(d)).collect();
+            let ks = (0..net.commodities.len()).filter(|&k| net.commodities[k].dest == d).collect();
+            sides.push((legs, ks));
+        }
+        for (legs, ks) in sides {
+            let want: u32 = ks.iter().map(|&k| net.commodities[k].count).sum();
+            if want == 0 {
+                continue;
+            }
+            let mut sizes: Vec<u32> =
+                (0..nv).filter(|&v| legs.iter().any(|&a| y[a][v].is_some())).map(|v| net.cap[v]).filter(|&c| c > 0).collect();
+            sizes.sort_unstable();
+            sizes.dedup();
+            for &delta in &sizes {
+                let delta = f64::from(delta);
+                let b = f64::from(want) / delta;
+                let f = b - b.floor();
+                if f < 1e-6 {
+                    continue;
+                }
+                let mut e = Expression::default();
+                for v in 0..nv {
+                    let a_v = f64::from(net.cap[v]) / delta;
+                    let coef = a_v.floor() + (a_v - a_v.floor()).min(f) / f;
+                    for &a in &legs {
+                        if let Some(var) = y[a][v] {
+                            e.add_mul(coef, var);
+                        }
+                    }
+                }
+                for &k in &ks {
+                    e.add_mul(1.0 / (delta * f), u[k]);
+                }
+                constraints.push(e.geq(b.ceil()));
+            }
         }
     }
     // Service seats: sum_{p via s} x_p <= seats_s.

@@ -266,7 +266,14 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                 continue;
             }
             let (a, v) = slots[si];
-            let pick = incoming.iter().copied().find(|&b| !used[b] && buses[b].v == v && in_time(b) <= net.leg_time[a]);
+            // The earliest arrival among the buses that may take the leg, so that its workers
+            // wait least; slots go tightest first and each later slot accepts every bus an
+            // earlier one did, so any choice keeps the rest matchable.
+            let pick = incoming
+                .iter()
+                .copied()
+                .filter(|&b| !used[b] && buses[b].v == v && in_time(b) <= net.leg_time[a])
+                .min_by_key(|&b| (buses[b].legs[0].arrive, b));
             if let Some(b) = pick {
                 taken[si] = Some(SlotBus::Arrived(b));
                 used[b] = true;

@@ -150,6 +150,11 @@ pub const MAX_CLASSES: usize = 6;
 /// prices no waiting.
 pub const CLASS_LEGS: usize = 400;
 
+/// Most paths a network with more than one departure class per hub may have: beyond it the
+/// classes per hub are halved (6, 3, 1) and the network built again, since the LP grows with
+/// the paths and a larger LP costs more than the waiting it prices.
+pub const CLASS_PATHS: usize = 8_000;
+
 /// Groups a hub's feeders `(beta, alpha)` into at most `most` departure classes, cut at the
 /// widest gaps between consecutive `beta`s; in order of `by_min`. A hub with no feeder has one
 /// class that any bus based there may take.
@@ -190,6 +195,19 @@ pub enum Edge {
 impl Network {
     /// Builds commodities, legs and paths.
     pub fn new(s: &Scenario, travel: &TravelTable) -> Network {
+        let mut most = MAX_CLASSES;
+        loop {
+            let (net, used) = Network::with_classes(s, travel, most);
+            if used == 1 || net.paths.len() <= CLASS_PATHS {
+                return net;
+            }
+            most = used / 2;
+        }
+    }
+
+    /// Builds the network with at most `most` departure classes per hub; also gives the most
+    /// a hub was allowed.
+    fn with_classes(s: &Scenario, travel: &TravelTable, most: usize) -> (Network, usize) {
         // Timetables are planned at the slowest speed of the types that have buses, so that any
         // bus may take any leg; worker time is priced at the fastest (a lower estimate).
         let has_buses = |id: &str| {
@@ -306,7 +324,7 @@ impl Network {
                 feeders[h].push((i64::from(svc.arrival_min), i64::from(svc.arrival_min)));
             }
         }
-        let per_hub = (CLASS_LEGS / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, MAX_CLASSES);
+        let per_hub = (CLASS_LEGS / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, most);
         let classes: Vec<Vec<Class>> = feeders.into_iter().map(|f| classes_of(f, per_hub)).collect();
         for (h, hub_classes) in classes.iter().enumerate() {
             for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
@@ -560,7 +578,7 @@ impl Network {
                 _ => 0,
             })
             .collect();
-        Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pair_bound, pruned }
+        (Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pair_bound, pruned }, per_hub)
     }
 
     /// A lower bound on every plan's cost: `sum_k q_k floor_k` (see [`Network::floor`]).

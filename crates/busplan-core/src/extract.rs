@@ -319,13 +319,29 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                 }
             }
             let mover_tokens: Vec<((usize, usize), u32)> = movers.iter().map(|&(_, key, n)| (key, n)).collect();
-            let placed = fill(&caps, &stayers, &mover_tokens, &acc_of).or_else(|| {
-                let all: Vec<((usize, usize), u32)> = tokens.iter().map(|&(_, key, n)| (key, n)).collect();
-                fill(&caps, &[], &all, &acc_of)
+            // Buses are filled in order of their own arrival (a based bus is ready at once)
+            // and the movers come earliest first, so that early workers fill early buses.
+            let mut ready: Vec<usize> = (0..my_slots.len()).collect();
+            ready.sort_by_key(|&i| {
+                let at = match taken[my_slots[i]] {
+                    Some(SlotBus::Arrived(b)) => buses[b].legs[0].arrive,
+                    _ => 0,
+                };
+                (at, i)
             });
-            let Some(loads) = placed else {
+            let caps_r: Vec<(u32, u32)> = ready.iter().map(|&i| caps[i]).collect();
+            let stayers_r: Vec<Load> = ready.iter().map(|&i| stayers[i].clone()).collect();
+            let placed = fill(&caps_r, &stayers_r, &mover_tokens, &acc_of).or_else(|| {
+                let all: Vec<((usize, usize), u32)> = tokens.iter().map(|&(_, key, n)| (key, n)).collect();
+                fill(&caps_r, &[], &all, &acc_of)
+            });
+            let Some(placed) = placed else {
                 return Err(ExtractError(format!("buses from hub {} are too small for their workers", hub.id)));
             };
+            let mut loads: Vec<Load> = vec![Load::new(); my_slots.len()];
+            for (load, &i) in placed.into_iter().zip(&ready) {
+                loads[i] = load;
+            }
             // Who came from where: hand out each bus's load over the sources, stayers from
             // their own bus, others in source order.
             let mut supply: BTreeMap<(usize, usize), Vec<(Other, u32)>> = BTreeMap::new();

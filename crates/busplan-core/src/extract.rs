@@ -719,7 +719,7 @@ mod tests {
     use crate::scenario::Scenario;
 
     fn two_origins_one_hub() -> (Scenario, Network) {
-        let s: Scenario = serde_json::from_str(
+        crate::network::from_json(
             r#"{"name": "m", "vehicle_types": [{"id": "bus", "seats": 30, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
             "origins": [
               {"id": "a", "lat": 41.8, "lon": 120.7, "fleet": {"bus": 2}, "workers": [{"to": "d1", "count": 10}, {"to": "d2", "count": 9}]},
@@ -728,9 +728,6 @@ mod tests {
             "destinations": [{"id": "d1", "lat": 39.0, "lon": 121.6, "deadline_min": 900},
                              {"id": "d2", "lat": 39.4, "lon": 122.0, "deadline_min": 900}]}"#,
         )
-        .unwrap();
-        let net = Network::new(&s, &TravelTable::new(&s).unwrap());
-        (s, net)
     }
 
     /// The leg between two sites; out of a hub, its latest departure class, which every

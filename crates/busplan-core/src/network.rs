@@ -605,13 +605,21 @@ impl Network {
     }
 }
 
+/// A scenario from JSON and its network, for unit tests.
+#[cfg(test)]
+pub(crate) fn from_json(json: &str) -> (Scenario, Network) {
+    let s: Scenario = serde_json::from_str(json).expect("test scenario");
+    let net = Network::new(&s, &TravelTable::new(&s).expect("travel table"));
+    (s, net)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Two origins that reach the hub an hour and three hours after the start, one destination.
     fn two_arrivals() -> (Scenario, Network) {
-        let s: Scenario = serde_json::from_str(
+        from_json(
             r#"{"name": "c", "vehicle_types": [{"id": "bus", "seats": 30, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
             "origins": [
               {"id": "a", "lat": 41.0, "lon": 120.0, "ready_min": 0, "fleet": {"bus": 2}, "workers": [{"to": "d", "count": 10}]},
@@ -619,9 +627,6 @@ mod tests {
             "hubs": [{"id": "h", "kind": "service_area", "lat": 40.5, "lon": 120.5, "transfer_min": 20}],
             "destinations": [{"id": "d", "lat": 39.0, "lon": 121.6, "deadline_min": 1440}]}"#,
         )
-        .unwrap();
-        let net = Network::new(&s, &TravelTable::new(&s).unwrap());
-        (s, net)
     }
 
     #[test]

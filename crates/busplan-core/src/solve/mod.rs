@@ -628,18 +628,14 @@ impl good_lp::Solution for SolutionView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::travel::TravelTable;
 
     /// 60 workers, one destination, one bus type of 53 seats: two buses are needed.
     fn sixty() -> (Scenario, Network) {
-        let s: Scenario = serde_json::from_str(
+        crate::network::from_json(
             r#"{"name": "r", "vehicle_types": [{"id": "bus", "seats": 53, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 4}],
             "origins": [{"id": "a", "lat": 41.0, "lon": 120.0, "fleet": {"bus": 3}, "workers": [{"to": "d", "count": 60}]}],
             "destinations": [{"id": "d", "lat": 40.0, "lon": 121.0, "deadline_min": 1440}]}"#,
         )
-        .unwrap();
-        let net = Network::new(&s, &TravelTable::new(&s).unwrap());
-        (s, net)
     }
 
     #[test]

@@ -463,7 +463,7 @@ pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backen
 
 /// Paths up to which the model gets the rounding cuts on each backend: they add a few dense rows
 /// per departure point and drop point, which slow microlp's simplex (the city tier's LP takes
-/// 8 s with them instead of 4 s) but not HiGHS's.
+/// twice as long with them) but not the `highs` backend.
 pub const ROUNDING_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
 
 fn cuts_for(net: &Network, backend: Backend) -> model::Cuts {

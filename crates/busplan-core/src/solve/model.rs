@@ -239,8 +239,8 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
                     continue;
                 }
                 let mut e = Expression::default();
-                for v in 0..nv {
-                    let a_v = f64::from(net.cap[v]) / delta;
+                for (v, &cap) in net.cap.iter().enumerate() {
+                    let a_v = f64::from(cap) / delta;
                     let coef = a_v.floor() + (a_v - a_v.floor()).min(f) / f;
                     for &a in &legs {
                         if let Some(var) = y[a][v] {

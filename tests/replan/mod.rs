@@ -295,9 +295,7 @@ fn random_requests(s: &Scenario, seed: u64) -> Requests {
 /// site's node.
 fn on_roads(s: &Scenario) -> Scenario {
     use busplan::scenario::{RoadEdge, RoadNode, Travel, TravelModel};
-    let mut sites: Vec<(String, f64, f64)> = s.origins.iter().map(|o| (o.id.clone(), o.lat, o.lon)).collect();
-    sites.extend(s.hubs.iter().map(|h| (h.id.clone(), h.lat, h.lon)));
-    sites.extend(s.destinations.iter().map(|d| (d.id.clone(), d.lat, d.lon)));
+    let sites: Vec<(String, f64, f64)> = s.sites().map(|(id, lat, lon)| (id.to_string(), lat, lon)).collect();
     let nodes: Vec<RoadNode> = sites.iter().map(|(id, lat, lon)| RoadNode { id: format!("n-{id}"), lat: *lat, lon: *lon }).collect();
     let mut edges = Vec::new();
     for (i, a) in sites.iter().enumerate() {

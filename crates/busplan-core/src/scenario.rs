@@ -420,4 +420,12 @@ impl Scenario {
     pub fn speed_of(&self, v: usize) -> f64 {
         self.vehicle_types[v].speed_kmh.unwrap_or(self.travel.speed_kmh)
     }
+    /// Every site with its position `(id, lat, lon)`: origins, hubs, destinations, in order.
+    pub fn sites(&self) -> impl Iterator<Item = (&str, f64, f64)> {
+        self.origins
+            .iter()
+            .map(|o| (o.id.as_str(), o.lat, o.lon))
+            .chain(self.hubs.iter().map(|h| (h.id.as_str(), h.lat, h.lon)))
+            .chain(self.destinations.iter().map(|d| (d.id.as_str(), d.lat, d.lon)))
+    }
 }

@@ -38,20 +38,8 @@ pub struct TravelTable {
 impl TravelTable {
     /// Builds the table for a scenario.
     pub fn new(scenario: &Scenario) -> Result<Self, TravelError> {
-        let mut ids = Vec::new();
-        let mut coords = Vec::new();
-        for o in &scenario.origins {
-            ids.push(o.id.clone());
-            coords.push((o.lat, o.lon));
-        }
-        for h in &scenario.hubs {
-            ids.push(h.id.clone());
-            coords.push((h.lat, h.lon));
-        }
-        for d in &scenario.destinations {
-            ids.push(d.id.clone());
-            coords.push((d.lat, d.lon));
-        }
+        let (ids, coords): (Vec<String>, Vec<(f64, f64)>) =
+            scenario.sites().map(|(id, lat, lon)| (id.to_string(), (lat, lon))).unzip();
         let n = ids.len();
         let index: BTreeMap<String, usize> =
             ids.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();

@@ -42,12 +42,7 @@ fn round6(x: f64) -> f64 {
 
 /// Sites by id: `(lat, lon)`.
 pub(crate) fn site_positions(s: &Scenario) -> BTreeMap<&str, (f64, f64)> {
-    s.origins
-        .iter()
-        .map(|o| (o.id.as_str(), (o.lat, o.lon)))
-        .chain(s.hubs.iter().map(|h| (h.id.as_str(), (h.lat, h.lon))))
-        .chain(s.destinations.iter().map(|d| (d.id.as_str(), (d.lat, d.lon))))
-        .collect()
+    s.sites().map(|(id, lat, lon)| (id, (lat, lon))).collect()
 }
 
 /// The `(lat, lon)` points of a drive from one site to another: along the roads when

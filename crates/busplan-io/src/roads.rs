@@ -482,16 +482,6 @@ pub fn graph_from_geojson(text: &str) -> Result<RoadGraph, RoadsError> {
     Ok(RoadGraph { nodes, edges })
 }
 
-/// Every site of a scenario with its position: origins, hubs, destinations in order.
-fn sites(s: &Scenario) -> Vec<(&str, f64, f64)> {
-    s.origins
-        .iter()
-        .map(|o| (o.id.as_str(), o.lat, o.lon))
-        .chain(s.hubs.iter().map(|h| (h.id.as_str(), h.lat, h.lon)))
-        .chain(s.destinations.iter().map(|d| (d.id.as_str(), d.lat, d.lon)))
-        .collect()
-}
-
 /// Puts a road graph into the scenario (`travel.model` becomes a road graph; the speed stays)
 /// and attaches every site to a road node: the node with the site's id if there is one,
 /// otherwise the nearest node with a position. Sites farther than `max_snap_km` from their
@@ -500,7 +490,7 @@ pub fn attach_sites(scenario: &mut Scenario, graph: RoadGraph, max_snap_km: f64)
     let placed: Vec<&RoadNode> = graph.nodes.iter().filter(|n| has_position(n)).collect();
     let mut snaps = Vec::new();
     let mut problems = Vec::new();
-    for (site, lat, lon) in sites(scenario) {
+    for (site, lat, lon) in scenario.sites() {
         if let Some(n) = graph.nodes.iter().find(|n| n.id == site) {
             let km = if has_position(n) { haversine_km(lat, lon, n.lat, n.lon) } else { 0.0 };
             snaps.push(SiteSnap { site: site.to_string(), node: n.id.clone(), km });

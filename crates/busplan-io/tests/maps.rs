@@ -37,12 +37,7 @@ fn examples() -> &'static Vec<(String, Scenario, Plan)> {
 }
 
 fn sites(s: &Scenario) -> BTreeMap<&str, (f64, f64)> {
-    s.origins
-        .iter()
-        .map(|o| (o.id.as_str(), (o.lat, o.lon)))
-        .chain(s.hubs.iter().map(|h| (h.id.as_str(), (h.lat, h.lon))))
-        .chain(s.destinations.iter().map(|d| (d.id.as_str(), (d.lat, d.lon))))
-        .collect()
+    s.sites().map(|(id, lat, lon)| (id, (lat, lon))).collect()
 }
 
 fn delivered(p: &Plan) -> BTreeMap<String, u64> {

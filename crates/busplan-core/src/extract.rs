@@ -321,14 +321,12 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             let mover_tokens: Vec<((usize, usize), u32)> = movers.iter().map(|&(_, key, n)| (key, n)).collect();
             // Buses are filled in order of their own arrival (a based bus is ready at once)
             // and the movers come earliest first, so that early workers fill early buses.
+            let own_of = |si: usize| match taken[si] {
+                Some(SlotBus::Arrived(b)) => Some(b),
+                _ => None,
+            };
             let mut ready: Vec<usize> = (0..my_slots.len()).collect();
-            ready.sort_by_key(|&i| {
-                let at = match taken[my_slots[i]] {
-                    Some(SlotBus::Arrived(b)) => buses[b].legs[0].arrive,
-                    _ => 0,
-                };
-                (at, i)
-            });
+            ready.sort_by_key(|&i| (own_of(my_slots[i]).map_or(0, |b| buses[b].legs[0].arrive), i));
             let caps_r: Vec<(u32, u32)> = ready.iter().map(|&i| caps[i]).collect();
             let stayers_r: Vec<Load> = ready.iter().map(|&i| stayers[i].clone()).collect();
             let placed = fill(&caps_r, &stayers_r, &mover_tokens, &acc_of).or_else(|| {
@@ -349,10 +347,6 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                 supply.entry(key).or_default().push((src, n));
             }
             // First pass: every continuing bus keeps its own passengers for this leg.
-            let own_of = |si: usize| match taken[si] {
-                Some(SlotBus::Arrived(b)) => Some(b),
-                _ => None,
-            };
             let mut kept: Vec<Load> = vec![Load::new(); my_slots.len()];
             for (i, &si) in my_slots.iter().enumerate() {
                 let Some(b) = own_of(si) else { continue };
@@ -366,12 +360,9 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
                     }
                 }
             }
-            // Boarders are handed out bus by bus, the bus that is ready first (its own arrival;
-            // a based bus at once) taking the earliest arrivals, so that early workers do not
-            // wait for a late bus.
-            let mut order: Vec<usize> = (0..my_slots.len()).collect();
-            order.sort_by_key(|&i| (own_of(my_slots[i]).map_or(0, |b| buses[b].legs[0].arrive), i));
-            for i in order {
+            // Boarders are handed out bus by bus in the same order (the bus that is ready first
+            // takes the earliest arrivals), so that early workers do not wait for a late bus.
+            for &i in &ready {
                 let si = my_slots[i];
                 let own = own_of(si);
                 let mut lb = LegBuild {

@@ -159,17 +159,18 @@ impl Allocator for Fast {
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
         // The LP relaxation first, when it is valid and fits: its bound, and its rounded flows
         // as one more start for the search.
+        let cuts = cuts_for(net, opts.backend);
         let lp = if net.pruned || !lp_fits(net, opts.backend) {
             None
         } else {
             let now = Instant::now();
             let budget = deadline.saturating_duration_since(now).mul_f64(0.6).as_secs_f64().max(0.05);
-            lp_relaxation(s, net, opts.backend, cuts_for(net, opts.backend), budget)?
+            lp_relaxation(s, net, opts.backend, cuts, budget)?
         };
         let mut starts: Vec<heuristic::State> = lp.iter().map(|(_, x)| round_lp(s, net, x)).collect();
         // On small networks the LP without the rounding cuts is cheap and often rounds to a
         // different plan: one more start.
-        if lp.is_some() && cuts_for(net, opts.backend).rounding && net.paths.len() <= POLISH_PATHS {
+        if lp.is_some() && cuts.rounding && net.paths.len() <= POLISH_PATHS {
             let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
             let linking = model::Cuts { linking: true, rounding: false };
             if let Some((_, x)) = lp_relaxation(s, net, opts.backend, linking, budget)? {

@@ -211,16 +211,20 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
         // 0), the mixed-integer rounding inequality
         //   sum_v (floor(C_v / delta) + min(frac(C_v / delta), f) / f) N_v + U / (delta f) >= ceil(b)
         // holds for every integer N, and cuts off LPs that pay for a fraction of the last bus.
-        let mut sides: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
-        for o in 0..s.origins.len() {
-            let legs = (0..net.legs.len()).filter(|&a| net.legs[a].from == Site::Origin(o)).collect();
-            let ks = (0..net.commodities.len()).filter(|&k| net.commodities[k].origin == o).collect();
-            sides.push((legs, ks));
+        // (legs, commodities) per origin, then per destination, in one pass each.
+        let no = s.origins.len();
+        let mut sides: Vec<(Vec<usize>, Vec<usize>)> = vec![(Vec::new(), Vec::new()); no + s.destinations.len()];
+        for (a, leg) in net.legs.iter().enumerate() {
+            if let Site::Origin(o) = leg.from {
+                sides[o].0.push(a);
+            }
+            if let Site::Dest(d) = leg.to {
+                sides[no + d].0.push(a);
+            }
         }
-        for d in 0..s.destinations.len() {
-            let legs = (0..net.legs.len()).filter(|&a| net.legs[a].to == Site::Dest(d)).collect();
-            let ks = (0..net.commodities.len()).filter(|&k| net.commodities[k].dest == d).collect();
-            sides.push((legs, ks));
+        for (k, c) in net.commodities.iter().enumerate() {
+            sides[c.origin].1.push(k);
+            sides[no + c.dest].1.push(k);
         }
         for (legs, ks) in sides {
             let want: u32 = ks.iter().map(|&k| net.commodities[k].count).sum();

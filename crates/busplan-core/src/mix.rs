@@ -125,23 +125,29 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
 /// `g[x]` for `x` in `0..=max`: the least cost of whole buses (any number of each type, with
 /// `cap[v]` seats at `cost[v]` each) that seat `x` workers; `O(max T)`.
 pub fn cover_costs(max: u32, cap: &[u32], cost: &[f64]) -> Vec<f64> {
-    let n = max as usize;
-    let mut g = vec![f64::INFINITY; n + 1];
-    g[0] = 0.0;
-    for x in 1..=n {
-        for (v, &c) in cap.iter().enumerate() {
-            if c == 0 {
-                continue;
-            }
-            let prev = x.saturating_sub(c as usize);
-            let y = g[prev] + cost[v];
-            if y < g[x] {
-                g[x] = y;
-            }
-        }
-    }
+    let mut g = vec![f64::INFINITY; max as usize + 1];
+    cover_into(&mut g, cap, cost);
     g
 }
+
+/// Fills `g[x]` of [`cover_costs`] for every `x < g.len()`.
+fn cover_into(g: &mut [f64], cap: &[u32], cost: &[f64]) {
+    g[0] = 0.0;
+    for x in 1..g.len() {
+        let mut best = f64::INFINITY;
+        for (v, &c) in cap.iter().enumerate() {
+            if c > 0 {
+                best = best.min(g[x.saturating_sub(c as usize)] + cost[v]);
+            }
+        }
+        g[x] = best;
+    }
+}
+
+/// Loads up to which [`staircase`] and the unbounded cover work in buffers on the stack (small
+/// ones in smaller buffers, which are quicker to clear).
+const STACK: usize = 512;
+const SMALL: usize = 128;
 
 /// The least cost of buses (any number of each type) with at least `need` seats, `g(need)` of
 /// [`cover_costs`] in `O(min(need, 2 C) T)`: loads above twice the largest bus are first
@@ -158,26 +164,81 @@ pub fn staircase(need: u32, cap: &[u32], cost: &[f64]) -> f64 {
         pre = f64::from(n) * cost[best];
         need -= n * cap[best];
     }
-    pre + cover_costs(need, cap, cost)[need as usize]
+    if let Some(g) = cover_by_counts(need, cap, cost, best) {
+        return pre + g;
+    }
+    let n = need as usize;
+    if n < STACK {
+        let mut g = [0.0; STACK];
+        cover_into(&mut g[..=n], cap, cost);
+        pre + g[n]
+    } else {
+        pre + cover_costs(need, cap, cost)[n]
+    }
+}
+
+/// `g(need)` of [`cover_costs`] by trying every count `n_v <= ceil(need / C_v)` of the types
+/// other than `best` and filling the rest with `best`'s buses: exact, and faster than the
+/// dynamic programme when few counts are possible (`None` when there are too many).
+fn cover_by_counts(need: u32, cap: &[u32], cost: &[f64], best: usize) -> Option<f64> {
+    /// Seats left, cost so far, types still to count; the least total so far.
+    fn go(left: u32, acc: f64, others: &[usize], types: (&[u32], &[f64], usize), min: &mut f64) {
+        let (cap, cost, best) = types;
+        if acc >= *min {
+            return;
+        }
+        match others.split_first() {
+            None => *min = min.min(acc + f64::from(left.div_ceil(cap[best])) * cost[best]),
+            Some((&v, rest)) => {
+                for n in 0..=left.div_ceil(cap[v]) {
+                    go(left.saturating_sub(n * cap[v]), acc + f64::from(n) * cost[v], rest, types, min);
+                }
+            }
+        }
+    }
+    const MOST: u64 = 256;
+    let others: Vec<usize> = (0..cap.len()).filter(|&v| v != best && cap[v] > 0).collect();
+    if others.len() > 3 || others.iter().map(|&v| u64::from(need.div_ceil(cap[v])) + 1).product::<u64>() > MOST {
+        return None;
+    }
+    let mut min = f64::INFINITY;
+    go(need, 0.0, &others, (cap, cost, best), &mut min);
+    Some(min)
 }
 
 /// The cheapest counts covering `need` seats with unlimited buses of the options that have
 /// any (`limits[i] > 0`), if those counts are within the limits.
 fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
     let n = need as usize;
-    let usable: Vec<usize> = (0..opts.len()).filter(|&i| limits[i] > 0 && opts[i].cap > 0).collect();
-    let mut dp = vec![f64::INFINITY; n + 1];
-    let mut pick = vec![usize::MAX; n + 1];
+    if n < SMALL {
+        let (mut dp, mut pick) = ([0.0; SMALL], [0usize; SMALL]);
+        unbounded_into(&mut dp[..=n], &mut pick[..=n], opts, limits)
+    } else if n < STACK {
+        let (mut dp, mut pick) = ([0.0; STACK], [0usize; STACK]);
+        unbounded_into(&mut dp[..=n], &mut pick[..=n], opts, limits)
+    } else {
+        unbounded_into(&mut vec![0.0; n + 1], &mut vec![0; n + 1], opts, limits)
+    }
+}
+
+/// [`unbounded_cover`] of `need = dp.len() - 1` in the buffers `dp` and `pick`.
+fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
+    let n = dp.len() - 1;
     dp[0] = 0.0;
     for f in 1..=n {
-        for &i in &usable {
-            let prev = f.saturating_sub(opts[i].cap as usize);
-            let c = dp[prev] + opts[i].cost;
-            if c < dp[f] - 1e-9 {
-                dp[f] = c;
-                pick[f] = i;
+        let (mut best, mut best_i) = (f64::INFINITY, usize::MAX);
+        for (i, o) in opts.iter().enumerate() {
+            if limits[i] == 0 || o.cap == 0 {
+                continue;
+            }
+            let c = dp[f.saturating_sub(o.cap as usize)] + o.cost;
+            if c < best - 1e-9 {
+                best = c;
+                best_i = i;
             }
         }
+        dp[f] = best;
+        pick[f] = best_i;
     }
     if !dp[n].is_finite() {
         return None;
@@ -269,6 +330,23 @@ mod tests {
                 }
             }
             assert!((staircase(need, &cap, &cost) - best).abs() < 1e-6, "need {need}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Trying counts gives the dynamic programme's cover, for any sizes and costs.
+        #[test]
+        fn counting_is_the_dynamic_programme(
+            cap in proptest::collection::vec(1u32..60, 1..4),
+            cost in proptest::collection::vec(0.0f64..5000.0, 3),
+            need in 0u32..300,
+        ) {
+            let cost = &cost[..cap.len()];
+            let best = (0..cap.len()).min_by(|&a, &b| (cost[a] / f64::from(cap[a])).total_cmp(&(cost[b] / f64::from(cap[b]))).then(a.cmp(&b))).unwrap();
+            let dp = cover_costs(need, &cap, cost)[need as usize];
+            if let Some(g) = cover_by_counts(need, &cap, cost, best) {
+                proptest::prop_assert!((g - dp).abs() <= 1e-6 * dp.max(1.0), "{} {}", g, dp);
+            }
         }
     }
 

@@ -3,15 +3,17 @@
 //!
 //! [`load`] turns a choice of flows `x_p` into buses `y_av` and hub-based buses `z_hv` that
 //! satisfy every constraint of the model (see [`super::model`]):
-//! 1. each origin's legs, largest load first, get the cheapest mix ([`cheapest_mix`]) from the
-//!    origin's remaining fleet and escorts;
+//! 1. each origin's legs, largest load first, get the cheapest mix
+//!    ([`crate::mix::cheapest_mix`]) from the origin's remaining fleet and escorts;
 //! 2. at each hub, outbound legs in order of their latest feasible feeder arrival `L_a` take
 //!    buses from (i) incoming buses of that type that arrive by `L_a` and are not yet used,
 //!    (ii) buses based at the hub, (iii) only if those cannot cover it, extra buses sent empty
 //!    from an origin that reaches the hub by `L_a`; incoming legs are swept in order of
-//!    arrival, so a hub costs `O(in + out)` mixes; processing in increasing `L_a` keeps the nested (Hall) conditions of
-//!    the model satisfied;
+//!    arrival, so a hub costs `O(in + out)` mixes; processing in increasing `L_a` keeps the
+//!    nested (Hall) conditions of the model satisfied;
 //! 3. service seats and hub sizes are checked.
+//!
+//! The loading itself lives in `loading`, which can also reload only what one move touches.
 //!
 //! The search moves whole commodities (or halves; from the unserved pool also quarters, eighths
 //! and so on down to one worker) between paths and the unserved pool, and
@@ -21,7 +23,7 @@
 //! taken, so the result does not depend on the number of threads.
 
 use super::Allocation;
-use crate::mix::{cheapest_mix, MixOption};
+use super::loading::{Layout, Loading};
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -44,178 +46,18 @@ pub type Counts = Vec<Vec<u32>>;
 /// Buses for a choice of flows: `(y per leg per type, z per hub per type, bus cost)`.
 pub fn load(s: &Scenario, net: &Network, flow: &[u32]) -> Result<(Counts, Counts, f64), Blame> {
     let nv = s.vehicle_types.len();
-    let nl = net.legs.len();
-    let mut leg_flow = vec![0u32; nl];
-    let mut leg_acc = vec![0u32; nl];
-    let mut svc_load = vec![0u64; s.services.len()];
-    for (p, &f) in flow.iter().enumerate() {
-        if f == 0 {
-            continue;
-        }
-        let path = &net.paths[p];
-        let acc = net.commodities[path.commodity].accessible;
-        for &a in &path.legs {
-            leg_flow[a] += f;
-            if acc {
-                leg_acc[a] += f;
-            }
-        }
-        if let Some(si) = path.service {
-            svc_load[si] += u64::from(f);
-        }
-    }
-    for (si, &l) in svc_load.iter().enumerate() {
-        if l > u64::from(s.services[si].seats) {
-            return Err(Blame::Service(si));
-        }
-    }
-    let mut y = vec![vec![0u32; nv]; nl];
-    let mut z = vec![vec![0u32; nv]; s.hubs.len()];
-    let mut cost = 0.0;
-    let mut fleet: Vec<Vec<u32>> = s
-        .origins
-        .iter()
-        .map(|o| s.vehicle_types.iter().map(|t| o.fleet.get(&t.id).copied().unwrap_or(0)).collect())
-        .collect();
-    let mut escorts: Vec<u32> = s.origins.iter().map(|o| o.escorts.unwrap_or(u32::MAX)).collect();
-    let mut out_legs: Vec<Vec<usize>> = vec![Vec::new(); s.hubs.len()];
-    let mut in_legs: Vec<Vec<usize>> = vec![Vec::new(); s.hubs.len()];
-    let mut origin_legs: Vec<Vec<usize>> = vec![Vec::new(); s.origins.len()];
-    for (a, leg) in net.legs.iter().enumerate() {
-        match (leg.from, leg.to) {
-            (Site::Origin(o), Site::Hub(h)) => {
-                in_legs[h].push(a);
-                origin_legs[o].push(a);
-            }
-            (Site::Origin(o), _) => origin_legs[o].push(a),
-            (Site::Hub(h), _) => out_legs[h].push(a),
-            _ => {}
-        }
-    }
-    // 1. Origins.
-    for o in 0..s.origins.len() {
-        let mut legs: Vec<usize> = origin_legs[o].iter().copied().filter(|&a| leg_flow[a] > 0).collect();
-        legs.sort_by_key(|&a| (std::cmp::Reverse(leg_flow[a]), a));
-        for a in legs {
-            let opts: Vec<MixOption> = (0..nv)
-                .map(|v| MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: net.leg_cost(s, a, v), max: fleet[o][v] })
-                .collect();
-            let (c, n) = cheapest_mix(leg_flow[a], leg_acc[a], &opts).ok_or(Blame::Origin(o))?;
-            let used: u32 = n.iter().sum();
-            if used > escorts[o] {
-                return Err(Blame::Origin(o));
-            }
-            escorts[o] -= used;
-            for v in 0..nv {
-                fleet[o][v] -= n[v];
-                y[a][v] += n[v];
-            }
-            cost += c;
-        }
-    }
-    // 2. Hubs.
-    for h in 0..s.hubs.len() {
-        let hub = &s.hubs[h];
-        let mut outs: Vec<usize> = out_legs[h].iter().copied().filter(|&a| leg_flow[a] > 0).collect();
-        outs.sort_by_key(|&a| (net.leg_time[a], a));
-        let mut used_in = vec![0u32; nv];
-        let mut based = vec![0u32; nv];
-        let mut hub_escorts = hub.escorts.unwrap_or(u32::MAX);
-        let hub_fleet: Vec<u32> = s.vehicle_types.iter().map(|t| hub.fleet.get(&t.id).copied().unwrap_or(0)).collect();
-        // Incoming legs by arrival: a sweep adds the buses that have arrived by each outbound
-        // leg's limit, `O(in + out)` per hub.
-        let mut ins: Vec<usize> = in_legs[h].clone();
-        ins.sort_by_key(|&b| (net.leg_time[b], b));
-        let mut swept = 0;
-        let mut arrived = vec![0u32; nv];
-        for a in outs {
-            let limit = net.leg_time[a];
-            let km = net.legs[a].km;
-            while swept < ins.len() && net.leg_time[ins[swept]] <= limit {
-                for v in 0..nv {
-                    arrived[v] += y[ins[swept]][v];
-                }
-                swept += 1;
-            }
-            let mut opts = Vec::with_capacity(3 * nv);
-            for v in 0..nv {
-                let t = &s.vehicle_types[v];
-                let avail = arrived[v].saturating_sub(used_in[v]);
-                opts.push(MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: t.cost_per_km_yuan * km, max: avail });
-                opts.push(MixOption {
-                    cap: net.cap[v],
-                    acc: net.acc_cap[v],
-                    cost: t.fixed_cost_yuan + t.cost_per_km_yuan * km,
-                    max: (hub_fleet[v] - based[v]).min(hub_escorts),
-                });
-                opts.push(MixOption { cap: 0, acc: 0, cost: 0.0, max: 0 });
-            }
-            let mut extra_from: Vec<Option<(usize, usize)>> = vec![None; nv];
-            let mut mix = cheapest_mix(leg_flow[a], leg_acc[a], &opts);
-            if mix.is_none() {
-                // Only then: extra buses sent empty, of each type from the cheapest origin that
-                // has one to spare and reaches the hub in time.
-                for v in 0..nv {
-                    let t = &s.vehicle_types[v];
-                    let extra = ins[..swept]
-                        .iter()
-                        .copied()
-                        .filter_map(|b| {
-                            let Site::Origin(o) = net.legs[b].from else { return None };
-                            let spare = fleet[o][v].min(escorts[o]);
-                            (spare > 0).then(|| (net.leg_cost(s, b, v), b, o, spare))
-                        })
-                        .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                    if let Some((c, b, o, spare)) = extra {
-                        opts[3 * v + 2] = MixOption { cap: net.cap[v], acc: net.acc_cap[v], cost: c + t.cost_per_km_yuan * km, max: spare };
-                        extra_from[v] = Some((b, o));
-                    }
-                }
-                mix = cheapest_mix(leg_flow[a], leg_acc[a], &opts);
-            }
-            let (c, n) = mix.ok_or(Blame::Hub(h))?;
-            let based_now: u32 = (0..nv).map(|v| n[3 * v + 1]).sum();
-            if based_now > hub_escorts {
-                return Err(Blame::Hub(h));
-            }
-            hub_escorts -= based_now;
-            // Extra buses of several types may come from one origin: their escorts are shared.
-            let mut extra_by_origin: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
-            for v in 0..nv {
-                if let Some((_, o)) = extra_from[v] {
-                    *extra_by_origin.entry(o).or_default() += n[3 * v + 2];
-                }
-            }
-            if extra_by_origin.iter().any(|(&o, &k)| k > escorts[o]) {
-                return Err(Blame::Hub(h));
-            }
-            for v in 0..nv {
-                let (n_in, n_based, n_extra) = (n[3 * v], n[3 * v + 1], n[3 * v + 2]);
-                used_in[v] += n_in;
-                based[v] += n_based;
-                y[a][v] += n_in + n_based + n_extra;
-                if n_extra > 0 {
-                    let (b, o) = extra_from[v].expect("extra buses come from an origin");
-                    y[b][v] += n_extra;
-                    // `b` has been swept (it arrives in time): its new buses have arrived too.
-                    arrived[v] += n_extra;
-                    fleet[o][v] -= n_extra;
-                    escorts[o] -= n_extra;
-                    // The extra buses count as incoming buses already used.
-                    used_in[v] += n_extra;
-                }
-            }
-            cost += c;
-        }
-        z[h] = based;
-        if let Some(max) = hub.max_buses {
-            let arriving: u32 = in_legs[h].iter().map(|&b| y[b].iter().sum::<u32>()).sum::<u32>() + z[h].iter().sum::<u32>();
-            if arriving > max {
-                return Err(Blame::Hub(h));
-            }
-        }
-    }
-    Ok((y, z, cost))
+    let l = load_flat(s, net, flow)?;
+    let rows = |flat: &[u32], n: usize| -> Counts { (0..n).map(|i| flat[i * nv..(i + 1) * nv].to_vec()).collect() };
+    Ok((rows(&l.y, net.legs.len()), rows(&l.z, s.hubs.len()), l.cost))
+}
+
+/// The bus cost of [`load`] alone (the search prices candidates by it).
+pub fn bus_cost(s: &Scenario, net: &Network, flow: &[u32]) -> Result<f64, Blame> {
+    load_flat(s, net, flow).map(|l| l.cost)
+}
+
+fn load_flat(s: &Scenario, net: &Network, flow: &[u32]) -> Result<Loading, Blame> {
+    Loading::full(s, net, &Layout::new(s, net), flow)
 }
 
 /// Full cost of an allocation whose buses came from [`load`].
@@ -322,7 +164,7 @@ impl State {
 
     /// Full cost if it loads.
     pub fn cost(&self, s: &Scenario, net: &Network) -> Option<f64> {
-        load(s, net, &self.flow).ok().map(|(_, _, b)| total_cost(s, net, &self.flow, &self.unserved, b))
+        bus_cost(s, net, &self.flow).ok().map(|b| total_cost(s, net, &self.flow, &self.unserved, b))
     }
 }
 
@@ -356,7 +198,7 @@ pub fn by_hand(s: &Scenario, net: &Network) -> State {
 /// Repair: while the flows do not load, move the least flow of the largest blamed path into
 /// the unserved pool (binary search on the amount). Returns the bus cost.
 pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
-    let mut loaded = load(s, net, &st.flow);
+    let mut loaded = bus_cost(s, net, &st.flow);
     while let Err(blame) = loaded {
         let culprit = (0..net.paths.len())
             .filter(|&p| st.flow[p] > 0)
@@ -377,7 +219,7 @@ pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
         let fits = |amount: u32| {
             let mut trial = st.clone();
             trial.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount });
-            load(s, net, &trial.flow).is_ok()
+            bus_cost(s, net, &trial.flow).is_ok()
         };
         let (mut lo, mut hi) = (1, st.flow[culprit]);
         if fits(hi) {
@@ -391,9 +233,9 @@ pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
             }
         }
         st.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount: hi });
-        loaded = load(s, net, &st.flow);
+        loaded = bus_cost(s, net, &st.flow);
     }
-    loaded.expect("repaired").2
+    loaded.expect("repaired")
 }
 
 /// Best-improvement local search from a state that loads, until no move improves or

@@ -15,6 +15,7 @@
 //! solves the exact models and the LP bounds; it is never picked silently.
 
 pub mod heuristic;
+mod loading;
 pub mod model;
 pub mod refine;
 pub mod slope;

@@ -20,6 +20,7 @@
 //! never makes a plan worse. Sequential and deterministic.
 
 use super::heuristic::{self, PathFilter, State};
+use super::loading::{Layout, Loading, Step};
 use crate::mix::staircase;
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
@@ -79,73 +80,113 @@ fn based_share(s: &Scenario, net: &Network, st: &State) -> Vec<f64> {
 }
 
 /// Guided exact moves: each round lists every commodity's best move by the estimate of
-/// [`refine`] (those that promise a saving), prices the [`GUIDED`] most promising exactly by a
-/// full loading, in parallel, and applies the best that really saves; until none does or the
-/// deadline passes. Deterministic: candidates are ranked by estimate then commodity, and the
-/// best exact saving wins with ties to the lower rank.
+/// [`refine`], prices the [`GUIDED`] most promising by reloading only the origin and hubs each
+/// touches (see `loading`), in parallel, and takes every one that saves, each priced again on
+/// top of those taken before it. One full loading then confirms them together; if together
+/// they do not save, the best one alone is confirmed and taken if it saves. If no candidate
+/// saves, the next [`GUIDED`] are priced, and so on; rounds go on until none saves or the
+/// deadline passes. Every change taken lowers the exact cost. Deterministic: candidates are
+/// ranked by estimate then commodity, savings by price then rank.
 pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) {
     use rayon::prelude::*;
-    let Some(mut cost) = st.cost(s, net) else { return };
+    let lay = Layout::new(s, net);
+    let Ok(mut ld) = Loading::full(s, net, &lay, &st.flow) else { return };
+    // Cost = bus cost of the loading + the rest (worker time, changes, seats, penalties).
+    let rest_of = |st: &State| heuristic::total_cost(s, net, &st.flow, &st.unserved, 0.0);
+    let mut cost = ld.cost + rest_of(st);
     let phi = based_share(s, net, st);
     let est = Estimate::new(s, net, &phi);
-    while Instant::now() < deadline {
-        let (flow_on, seats) = est.loads(net, st);
-        let mut cands: Vec<(f64, usize, Move)> = (0..net.commodities.len())
-            .filter_map(|k| est.best_move(net, filter, st, &flow_on, &seats, k).map(|(d, m)| (d, k, m)))
-            .collect();
-        if cands.is_empty() {
-            return;
+    let unit = |p: Option<usize>| p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost);
+    let rest_delta = |mv: &Move| f64::from(mv.m) * (unit(mv.to) - unit(mv.from));
+    let saves = |c: f64, cost: f64| c < cost - 1e-6 * cost.abs().max(1.0);
+    // The bus cost after a move on `l`, or `None` if it does not load or only a full loading
+    // could tell.
+    let shifted = |l: &mut Loading, k: usize, mv: Move| match l.shift(s, net, &lay, net.commodities[k].accessible, (mv.from, mv.to, mv.m)) {
+        Step::Exact | Step::Approx => Some(l.cost),
+        Step::Fails | Step::Unknown => None,
+    };
+    // The state and its full loading after some moves, if it loads.
+    let moved = |st: &State, moves: &[(usize, Move)]| {
+        let mut trial = st.clone();
+        for &(k, mv) in moves {
+            apply(&mut trial, k, mv);
         }
+        Loading::full(s, net, &lay, &trial.flow).ok().map(|l| {
+            let c = l.cost + rest_of(&trial);
+            (trial, l, c)
+        })
+    };
+    while Instant::now() < deadline {
+        let seats = est.seats(net, st);
+        let mut cands: Vec<(f64, usize, Move)> = (0..net.commodities.len())
+            .into_par_iter()
+            .filter_map(|k| est.best_move(net, filter, st, (&ld.leg_flow, &seats), k, f64::INFINITY).map(|(d, m)| (d, k, m)))
+            .collect();
         cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        // Price the most promising `GUIDED` candidates; if none saves, the next `GUIDED`, and
-        // so on until one does, the deadline passes or the candidates run out (the estimate
-        // misjudges some hub legs, so a saving may sit further down).
-        let mut saving: Vec<(usize, f64)> = Vec::new();
+        // Commodities moved this round: their other candidates are stale.
+        let mut moved_k: Vec<bool> = vec![false; net.commodities.len()];
+        let mut improved = false;
         let mut from = 0;
-        while saving.is_empty() && from < cands.len() && Instant::now() < deadline {
+        while from < cands.len() && Instant::now() < deadline {
             let to = (from + GUIDED).min(cands.len());
+            // Each candidate priced on a copy of the loading that is put back after it.
             let priced: Vec<Option<f64>> = cands[from..to]
                 .par_iter()
-                .map(|(_, k, m)| {
-                    let mut trial = st.clone();
-                    apply(&mut trial, *k, *m);
-                    trial.cost(s, net)
-                })
+                .with_min_len(GUIDED / 8)
+                .map_init(
+                    || ld.clone(),
+                    |l, &(_, k, mv)| {
+                        if moved_k[k] {
+                            return None;
+                        }
+                        let c = shifted(l, k, mv).map(|bus| bus - ld.cost + cost + rest_delta(&mv));
+                        l.restore(&ld, &lay);
+                        c
+                    },
+                )
                 .collect();
-            // Every candidate that saves on its own, best first; the first is applied, the
-            // others each in turn if they still save on top (one more loading each).
-            saving = priced
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| c.filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)).map(|c| (from + i, c)))
-                .collect();
+            let mut order: Vec<(f64, usize)> =
+                priced.iter().enumerate().filter_map(|(i, c)| c.filter(|&c| saves(c, cost)).map(|c| (c, from + i))).collect();
+            order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             from = to;
-        }
-        if saving.is_empty() {
-            return;
-        }
-        saving.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        let (first, c) = saving[0];
-        apply(st, cands[first].1, cands[first].2);
-        cost = c;
-        let mut touched = vec![cands[first].1];
-        for &(i, _) in &saving[1..] {
-            let (_, k, m) = cands[i];
-            if touched.contains(&k) {
+            if order.is_empty() {
                 continue;
             }
-            let mut trial = st.clone();
-            apply(&mut trial, k, m);
-            if let Some(c) = trial.cost(s, net).filter(|&c| c < cost - 1e-6 * cost.abs().max(1.0)) {
-                *st = trial;
-                cost = c;
-                touched.push(k);
+            // Every saving move that still saves on top of those before it.
+            let mut taken: Vec<(usize, Move)> = Vec::new();
+            let mut on = ld.clone();
+            for &(_, i) in &order {
+                let (_, k, mv) = cands[i];
+                if taken.iter().any(|t| t.0 == k) {
+                    continue;
+                }
+                let mut l = on.clone();
+                if shifted(&mut l, k, mv).is_some_and(|bus| saves(bus + rest_delta(&mv), on.cost)) {
+                    l.settle();
+                    on = l;
+                    taken.push((k, mv));
+                }
             }
+            let (_, i) = order[0];
+            let best = [(cands[i].1, cands[i].2)];
+            for moves in [&taken[..], &best[..]] {
+                if let Some((trial, l, c)) = moved(st, moves).filter(|m| saves(m.2, cost)) {
+                    (*st, ld, cost) = (trial, l, c);
+                    for &(k, _) in moves {
+                        moved_k[k] = true;
+                    }
+                    improved = true;
+                    break;
+                }
+            }
+        }
+        if !improved {
+            return;
         }
     }
 }
 
-/// Candidates priced exactly per round of [`guided`].
+/// Candidates priced per batch of [`guided`].
 pub const GUIDED: usize = 128;
 
 /// A move of `m` workers of one commodity from a path (or the unserved pool) to another.
@@ -202,17 +243,24 @@ impl<'a> Estimate<'a> {
 
     /// Workers per leg and seats left per service.
     fn loads(&self, net: &Network, st: &State) -> (Vec<u32>, Vec<i64>) {
+        (st.leg_flows(net), self.seats(net, st))
+    }
+
+    /// Seats left per service.
+    fn seats(&self, net: &Network, st: &State) -> Vec<i64> {
         let mut seats = self.seats0.clone();
         for (p, &x) in st.flow.iter().enumerate() {
             if let Some(si) = net.paths[p].service {
                 seats[si] -= i64::from(x);
             }
         }
-        (st.leg_flows(net), seats)
+        seats
     }
 
-    /// The best estimated move of commodity `k` that promises a saving, with its estimate.
-    fn best_move(&self, net: &Network, filter: PathFilter, st: &State, flow_on: &[u32], seats: &[i64], k: usize) -> Option<(f64, Move)> {
+    /// The best estimated move of commodity `k` whose estimate is below `slack` (a saving:
+    /// `slack < 0`; any move: `+inf`), with its estimate, given the workers per leg and the
+    /// seats left per service.
+    fn best_move(&self, net: &Network, filter: PathFilter, st: &State, (flow_on, seats): (&[u32], &[i64]), k: usize, slack: f64) -> Option<(f64, Move)> {
         let ps = &net.paths_of[k];
         let mut sources: Vec<Option<usize>> = ps.iter().copied().filter(|&p| st.flow[p] > 0).map(Some).collect();
         if st.unserved[k] > 0 {
@@ -262,7 +310,7 @@ impl<'a> Estimate<'a> {
                         None => f64::from(m) * self.pen,
                     };
                     let delta = off + on;
-                    if delta < -1e-6 && best.is_none_or(|b| delta < b.0) {
+                    if delta < slack && best.is_none_or(|b| delta < b.0) {
                         best = Some((delta, Move { from, to, m }));
                     }
                 }
@@ -283,7 +331,7 @@ fn sweep(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, phi: &
             if Instant::now() >= deadline {
                 return moved;
             }
-            let Some((_, mv)) = est.best_move(net, filter, st, &flow_on, &seats, k) else { continue };
+            let Some((_, mv)) = est.best_move(net, filter, st, (&flow_on, &seats), k, -1e-6) else { continue };
             for (path, sign) in [(mv.from, -1i64), (mv.to, 1)] {
                 if let Some(p) = path {
                     for &a in &net.paths[p].legs {

@@ -53,8 +53,8 @@ pub fn search(s: &Scenario, net: &Network, filter: PathFilter, deadline: Instant
             break;
         }
         let leg_flow = st.leg_flows(net);
-        match heuristic::load(s, net, &st.flow) {
-            Ok((_, _, bus)) => {
+        match heuristic::bus_cost(s, net, &st.flow) {
+            Ok(bus) => {
                 let c = heuristic::total_cost(s, net, &st.flow, &st.unserved, bus);
                 if best.as_ref().is_none_or(|b| c < b.1 - 1e-9) {
                     best = Some((st.clone(), c));

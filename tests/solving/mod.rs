@@ -62,6 +62,17 @@ fn short_fleet_leaves_workers_unserved_with_a_reason() {
 }
 
 #[test]
+fn workers_dearer_than_the_penalty_are_reported_so() {
+    // Buses to spare everywhere, but leaving a worker costs 1 yuan: nobody is carried, and
+    // the plan says that a bus would cost more, not that buses ran short.
+    let mut s = base();
+    s.objective.unserved_penalty_yuan = 1.0;
+    let p = solve_and_check(&s, &Options::default());
+    assert_eq!(p.totals.workers_unserved, 85);
+    assert!(p.unserved.iter().all(|u| u.reason == UnservedReason::CostlierThanPenalty), "{:?}", p.unserved);
+}
+
+#[test]
 fn unreachable_deadline_is_reported() {
     let mut s = base();
     s.destinations[0].deadline_min = 30;

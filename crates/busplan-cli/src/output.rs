@@ -177,6 +177,7 @@ pub fn reason_text(r: UnservedReason) -> &'static str {
     match r {
         UnservedReason::NoFeasibleRoute => "no route reaches the destination in time (at the slowest speed of the fleet) within the rules",
         UnservedReason::CapacityShort => "buses, escorts, seats or hub space ran short",
+        UnservedReason::CostlierThanPenalty => "a bus would cost more than the unserved penalty",
     }
 }
 

@@ -507,17 +507,52 @@ pub fn extract(s: &Scenario, travel: &TravelTable, net: &Network, alloc: &Alloca
             }
         })
         .collect();
+    // Seats on the buses each departure point has left (all, accessible), within its escorts.
+    let nv = s.vehicle_types.len();
+    let mut used = vec![vec![0u32; nv]; s.origins.len()];
+    for (a, leg) in net.legs.iter().enumerate() {
+        if let Site::Origin(o) = leg.from {
+            for (u, &n) in used[o].iter_mut().zip(&alloc.buses[a]) {
+                *u += n;
+            }
+        }
+    }
+    let spare_seats = |o: usize, accessible: bool| -> u32 {
+        let origin = &s.origins[o];
+        let mut escorts = origin.escorts.map_or(u32::MAX, |e| e.saturating_sub(used[o].iter().sum()));
+        let mut seats = 0u32;
+        // Largest buses first: the seats that the escorts left can take out.
+        let mut types: Vec<usize> = (0..nv).collect();
+        types.sort_by_key(|&v| std::cmp::Reverse(if accessible { net.acc_cap[v] } else { net.cap[v] }));
+        for v in types {
+            let per = if accessible { net.acc_cap[v] } else { net.cap[v] };
+            let left = origin.fleet.get(&s.vehicle_types[v].id).copied().unwrap_or(0).saturating_sub(used[o][v]).min(escorts);
+            escorts -= left;
+            seats = seats.saturating_add(left.saturating_mul(per));
+        }
+        seats
+    };
     let unserved = net
         .commodities
         .iter()
         .enumerate()
         .filter(|&(k, _)| alloc.unserved[k] > 0)
-        .map(|(k, c)| Unserved {
-            origin: s.origins[c.origin].id.clone(),
-            destination: s.destinations[c.dest].id.clone(),
-            accessible: c.accessible,
-            count: alloc.unserved[k],
-            reason: if net.paths_of[k].is_empty() { UnservedReason::NoFeasibleRoute } else { UnservedReason::CapacityShort },
+        .map(|(k, c)| {
+            let direct = net.paths_of[k].iter().any(|&p| net.paths[p].legs.len() == 1 && net.paths[p].service.is_none());
+            let reason = if net.paths_of[k].is_empty() {
+                UnservedReason::NoFeasibleRoute
+            } else if direct && spare_seats(c.origin, c.accessible) >= alloc.unserved[k] {
+                UnservedReason::CostlierThanPenalty
+            } else {
+                UnservedReason::CapacityShort
+            };
+            Unserved {
+                origin: s.origins[c.origin].id.clone(),
+                destination: s.destinations[c.dest].id.clone(),
+                accessible: c.accessible,
+                count: alloc.unserved[k],
+                reason,
+            }
         })
         .collect();
     Ok(Extracted { vehicles, services, unserved })

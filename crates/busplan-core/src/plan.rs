@@ -124,6 +124,10 @@ pub enum UnservedReason {
     NoFeasibleRoute,
     /// Routes exist but buses, escorts, seats or hub space ran short.
     CapacityShort,
+    /// A direct bus could carry them (their departure point has buses and escorts to spare),
+    /// but it would cost more than the unserved penalty for them: raise the penalty to serve
+    /// them.
+    CostlierThanPenalty,
 }
 
 /// Workers the plan does not carry.

@@ -534,6 +534,7 @@ pub fn reason_text(r: UnservedReason) -> &'static str {
     match r {
         UnservedReason::NoFeasibleRoute => "no route reaches the drop point in time within the rules",
         UnservedReason::CapacityShort => "buses, escorts, seats or hub space ran short",
+        UnservedReason::CostlierThanPenalty => "a bus would cost more than the unserved penalty",
     }
 }
 

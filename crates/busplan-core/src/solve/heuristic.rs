@@ -183,6 +183,13 @@ pub fn construct(net: &Network, filter: PathFilter) -> State {
 /// By hand: every commodity on its cheapest direct path, or where it has none, its cheapest
 /// path (by the network's estimate); repaired, so it loads.
 pub fn by_hand(s: &Scenario, net: &Network) -> State {
+    let mut st = by_hand_unrepaired(net);
+    repair(s, net, &mut st);
+    st
+}
+
+/// [`by_hand`] before its repair.
+pub(crate) fn by_hand_unrepaired(net: &Network) -> State {
     let mut st = State::empty(net);
     for k in 0..net.commodities.len() {
         let ps = &net.paths_of[k];
@@ -191,7 +198,6 @@ pub fn by_hand(s: &Scenario, net: &Network) -> State {
             st.unserved[k] = 0;
         }
     }
-    repair(s, net, &mut st);
     st
 }
 

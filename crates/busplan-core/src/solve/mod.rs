@@ -423,13 +423,23 @@ pub fn fast_search_from(
 ) -> (Allocation, Option<Allocation>) {
     // Starts: the plain construction, slope scaling's best, and (with hubs) the plan by hand.
     let mut starts = Vec::new();
-    let mut base = heuristic::construct(net, filter);
+    let plain = heuristic::construct(net, filter);
+    let mut base = plain.clone();
     heuristic::repair(s, net, &mut base);
+    // The plan by hand often puts everyone where the construction does (then its repair,
+    // which loads many times on large scenarios, is the same too).
+    let hand = (filter == heuristic::PathFilter::All).then(|| {
+        let hand = heuristic::by_hand_unrepaired(net);
+        if hand == plain {
+            base.clone()
+        } else {
+            heuristic::by_hand(s, net)
+        }
+    });
     starts.push(base);
     if let Some((st, _)) = slope::search(s, net, filter, deadline) {
         starts.push(st);
     }
-    let hand = (filter == heuristic::PathFilter::All).then(|| heuristic::by_hand(s, net));
     starts.extend(hand.clone());
     starts.extend(more);
     // The same start twice (the construction and the plan by hand often agree) is polished

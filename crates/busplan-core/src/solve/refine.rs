@@ -79,14 +79,16 @@ fn based_share(s: &Scenario, net: &Network, st: &State) -> Vec<f64> {
         .collect()
 }
 
-/// Guided exact moves: each round lists every commodity's best move by the estimate of
-/// [`refine`], prices the [`GUIDED`] most promising by reloading only the origin and hubs each
-/// touches (see `loading`), in parallel, and takes every one that saves, each priced again on
-/// top of those taken before it. One full loading then confirms them together; if together
-/// they do not save, the best one alone is confirmed and taken if it saves. If no candidate
-/// saves, the next [`GUIDED`] are priced, and so on; rounds go on until none saves or the
-/// deadline passes. Every change taken lowers the exact cost. Deterministic: candidates are
-/// ranked by estimate then commodity, savings by price then rank.
+/// Guided exact moves: each round ranks every commodity's best move by the estimate of
+/// [`refine`] and goes down the list in batches of [`GUIDED`]. A batch is priced by reloading
+/// only the origin and hubs each move touches (see `loading`), in parallel; every move that
+/// saves is taken, each priced again on top of those taken before it, and one full loading
+/// confirms them together (if together they do not save, the best one alone is confirmed and
+/// taken if it saves). Moves whose price only a full loading could tell are skipped, as are
+/// later moves of a commodity already moved in the round. Rounds go on until a whole list
+/// saves nothing or the deadline passes. Every change taken lowers the exact cost.
+/// Deterministic: candidates are ranked by estimate then commodity, savings by price then
+/// rank, whatever the number of threads.
 pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) {
     use rayon::prelude::*;
     let lay = Layout::new(s, net);

@@ -82,11 +82,13 @@ fn based_share(s: &Scenario, net: &Network, st: &State) -> Vec<f64> {
 /// Guided exact moves: each round ranks every commodity's best move by the estimate of
 /// [`refine`] and goes down the list in batches of [`GUIDED`]. A batch is priced by reloading
 /// only the origin and hubs each move touches (see `loading`), in parallel; every move that
-/// saves is taken, each priced again on top of those taken before it, and one full loading
-/// confirms them together (if together they do not save, the best one alone is confirmed and
-/// taken if it saves). Moves whose price only a full loading could tell are skipped, as are
-/// later moves of a commodity already moved in the round. Rounds go on until a whole list
-/// saves nothing or the deadline passes. Every change taken lowers the exact cost.
+/// saves is taken, each priced again on top of those taken before it. A full loading confirms
+/// the moves of every [`CONFIRM`] such batches together, and at the end of a list; if they do
+/// not save, the search goes back to the last confirmed state and confirms every batch from
+/// then on. Moves whose price only a full loading could tell are skipped, as are later moves
+/// of a commodity already moved in the round. Rounds go on until a whole list saves nothing or
+/// the deadline passes. Every confirmed change lowers the exact cost, and the state returned
+/// is a confirmed one.
 /// Deterministic: candidates are ranked by estimate then commodity, savings by price then
 /// rank, whatever the number of threads.
 pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, deadline: Instant) {
@@ -107,18 +109,27 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
         Step::Exact | Step::Approx => Some(l.cost),
         Step::Fails | Step::Unknown => None,
     };
-    // The state and its full loading after some moves, if it loads.
-    let moved = |st: &State, moves: &[(usize, Move)]| {
-        let mut trial = st.clone();
-        for &(k, mv) in moves {
-            apply(&mut trial, k, mv);
+    // `st`, `ld` and `cost` run ahead of the last state a full loading confirmed (`sure`, its
+    // exact cost) by the moves taken since; every `CONFIRM` batches that took moves (each
+    // batch, after a confirmation failed) a full loading confirms them together, or the
+    // search goes back to `sure`.
+    let mut sure = (st.clone(), cost);
+    let mut every = CONFIRM;
+    let confirm = |st: &mut State, ld: &mut Loading, cost: &mut f64, sure: &mut (State, f64)| -> bool {
+        if let Ok(l) = Loading::full(s, net, &lay, &st.flow) {
+            let c = l.cost + rest_of(st);
+            if saves(c, sure.1) {
+                (*ld, *cost) = (l, c);
+                *sure = (st.clone(), c);
+                return true;
+            }
         }
-        Loading::full(s, net, &lay, &trial.flow).ok().map(|l| {
-            let c = l.cost + rest_of(&trial);
-            (trial, l, c)
-        })
+        *st = sure.0.clone();
+        *ld = Loading::full(s, net, &lay, &st.flow).expect("a confirmed state loads");
+        *cost = sure.1;
+        false
     };
-    while Instant::now() < deadline {
+    loop {
         let seats = est.seats(net, st);
         let mut cands: Vec<(f64, usize, Move)> = (0..net.commodities.len())
             .into_par_iter()
@@ -128,6 +139,7 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
         // Commodities moved this round: their other candidates are stale.
         let mut moved_k: Vec<bool> = vec![false; net.commodities.len()];
         let mut improved = false;
+        let mut pending = 0;
         let mut from = 0;
         while from < cands.len() && Instant::now() < deadline {
             let to = (from + GUIDED).min(cands.len());
@@ -151,42 +163,56 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
                 priced.iter().enumerate().filter_map(|(i, c)| c.filter(|&c| saves(c, cost)).map(|c| (c, from + i))).collect();
             order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             from = to;
-            if order.is_empty() {
-                continue;
-            }
-            // Every saving move that still saves on top of those before it.
-            let mut taken: Vec<(usize, Move)> = Vec::new();
-            let mut on = ld.clone();
+            // Every saving move that still saves on top of those before it, taken on `ld`;
+            // `back` follows, to put back a move that does not.
+            let mut any = false;
+            let mut back = if order.is_empty() { None } else { Some(ld.clone()) };
             for &(_, i) in &order {
                 let (_, k, mv) = cands[i];
-                if taken.iter().any(|t| t.0 == k) {
+                let back = back.as_mut().expect("a copy when there are moves");
+                if moved_k[k] {
                     continue;
                 }
-                let mut l = on.clone();
-                if shifted(&mut l, k, mv).is_some_and(|bus| saves(bus + rest_delta(&mv), on.cost)) {
-                    l.settle();
-                    on = l;
-                    taken.push((k, mv));
+                let before = ld.cost;
+                match shifted(&mut ld, k, mv) {
+                    Some(bus) if saves(bus + rest_delta(&mv), before) => {
+                        ld.settle();
+                        back.shift(s, net, &lay, net.commodities[k].accessible, (mv.from, mv.to, mv.m));
+                        back.settle();
+                        apply(st, k, mv);
+                        cost += bus - before + rest_delta(&mv);
+                        moved_k[k] = true;
+                        any = true;
+                    }
+                    _ => ld.restore(back, &lay),
                 }
             }
-            let (_, i) = order[0];
-            let best = [(cands[i].1, cands[i].2)];
-            for moves in [&taken[..], &best[..]] {
-                if let Some((trial, l, c)) = moved(st, moves).filter(|m| saves(m.2, cost)) {
-                    (*st, ld, cost) = (trial, l, c);
-                    for &(k, _) in moves {
-                        moved_k[k] = true;
+            if any {
+                pending += 1;
+                if pending >= every {
+                    pending = 0;
+                    if confirm(st, &mut ld, &mut cost, &mut sure) {
+                        improved = true;
+                    } else {
+                        every = 1;
                     }
-                    improved = true;
-                    break;
                 }
             }
         }
-        if !improved {
+        if pending > 0 && confirm(st, &mut ld, &mut cost, &mut sure) {
+            improved = true;
+        }
+        if !improved || Instant::now() >= deadline {
             return;
         }
     }
 }
+
+/// Batches of [`guided`] that take moves between two confirming full loadings. The moves'
+/// prices are exact unless hubs send for extra buses, and even then they agreed with the full
+/// loading in every confirmation measured on the province tier; a full loading costs as much as
+/// pricing a few hundred moves there.
+pub const CONFIRM: usize = 8;
 
 /// Candidates priced per batch of [`guided`].
 pub const GUIDED: usize = 128;

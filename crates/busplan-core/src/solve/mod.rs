@@ -5,7 +5,8 @@
 //!
 //! Strategies:
 //! - `fast` (default): the heuristic of [`heuristic`] over every path, with the LP relaxation
-//!   of [`model`] (linking cuts included) as the lower bound;
+//!   of [`model`] (linking cuts included, rounding and envelope cuts where they are cheap) as
+//!   the lower bound;
 //! - `exact`: the MIP of [`model`] on the chosen backend, warm-started from `fast`, with the
 //!   time limit and MIP gap of the options; if the backend returns nothing better, the warm
 //!   start is kept;
@@ -169,11 +170,11 @@ impl Allocator for Fast {
             lp_relaxation(s, net, opts.backend, cuts, budget)?
         };
         let mut starts: Vec<heuristic::State> = lp.iter().map(|(_, x)| round_lp(s, net, x)).collect();
-        // On small networks the LP without the rounding cuts is cheap and often rounds to a
+        // On small networks the LP with linking cuts only is cheap and often rounds to a
         // different plan: one more start.
         if lp.is_some() && cuts.rounding && net.paths.len() <= POLISH_PATHS {
             let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
-            let linking = model::Cuts { linking: true, rounding: false };
+            let linking = model::Cuts { linking: true, rounding: false, envelope: false };
             if let Some((_, x)) = lp_relaxation(s, net, opts.backend, linking, budget)? {
                 starts.push(round_lp(s, net, &x));
             }
@@ -362,7 +363,8 @@ pub fn solve(s: &Scenario, net: &Network, opts: &Options) -> Result<Solved, Solv
 
 /// Runs an allocator within the options' time limit and gives its allocation the run's lower
 /// bound: the largest of the allocator's own, the LP relaxation of [`model`] (linking cuts
-/// included, on the options' backend, when the network kept every path) and the network's
+/// included, rounding and envelope cuts up to [`STRONG_PATHS`], on the options' backend, when
+/// the network kept every path) and the network's
 /// floor bound (see [`Network::floor`]).
 pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn Allocator) -> Result<Solved, SolveError> {
     if !opts.backend.available() {
@@ -473,14 +475,15 @@ pub const SEARCH_SHARE: f64 = 0.75;
 /// remain).
 pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backend::Highs, 400_000)];
 
-/// Paths up to which the model gets the rounding cuts on each backend: they add a few dense rows
-/// per departure point and drop point, which slow microlp's simplex (the city tier's LP takes
-/// twice as long with them) but not the `highs` backend.
-pub const ROUNDING_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
+/// Paths up to which the model gets the rounding and envelope cuts on each backend: they add a
+/// few dense rows per departure point and drop point and a few rows per leg, which slow
+/// microlp's simplex (the city tier's LP takes more than twice as long with them) but not the
+/// `highs` backend.
+pub const STRONG_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
 
 fn cuts_for(net: &Network, backend: Backend) -> model::Cuts {
-    let rounding = ROUNDING_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n);
-    model::Cuts { linking: true, rounding }
+    let strong = STRONG_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n);
+    model::Cuts { linking: true, rounding: strong, envelope: strong }
 }
 
 fn lp_fits(net: &Network, backend: Backend) -> bool {
@@ -558,7 +561,7 @@ fn mip(
 ) -> Result<Option<(Allocation, SolutionStatus)>, SolveError> {
     // The warm-started MIP gets the linking cuts only: with the rounding cuts too, HiGHS took
     // twice as long to prove the county tier optimal (26 s against 13 s).
-    let cuts = if warm.is_some() { model::Cuts { linking: true, rounding: false } } else { model::Cuts::NONE };
+    let cuts = if warm.is_some() { model::Cuts { linking: true, rounding: false, envelope: false } } else { model::Cuts::NONE };
     let m = model::build(s, net, true, cuts);
     let start = warm.map(|w| m.start(w));
     match run(m, opts.backend, time_s, opts.mip_gap, start, |m, sol| (m.read(|v| sol.value(v)), sol.status())) {
@@ -656,7 +659,7 @@ mod tests {
         let bus = net.leg_cost(&s, 0, 0);
         let time = 60.0 * net.paths[0].unit_cost;
         let lp = |cuts| lp_relaxation(&s, &net, Backend::Microlp, cuts, 10.0).unwrap().unwrap().0;
-        let linking = lp(model::Cuts { linking: true, rounding: false });
+        let linking = lp(model::Cuts { linking: true, rounding: false, envelope: false });
         let all = lp(model::Cuts::ALL);
         // Without rounding the LP pays 60/53 of a bus; with it, two whole buses, which is the
         // optimum here.
@@ -664,5 +667,60 @@ mod tests {
         assert!((all - (time + 2.0 * bus)).abs() < 1e-3, "{all}");
         let plan = crate::plan(&s, &Options::default()).unwrap();
         assert!((plan.totals.cost - all).abs() < 1e-3 * all, "{} {all}", plan.totals.cost);
+    }
+
+    #[test]
+    fn envelope_cuts_price_a_leg_whose_riders_fill_no_whole_bus() {
+        // 40 workers, buses of 33 seats (1,000 yuan) and 53 seats (1,400 yuan): the cheapest
+        // per seat is the 53-seater, which the LP buys 40/53 of; one whole 53-seater is the
+        // least that seats them, and the envelope cut asks for its full price.
+        let (s, net) = crate::network::from_json(
+            r#"{"name": "e", "vehicle_types": [{"id": "mini", "seats": 33, "fixed_cost_yuan": 1000, "cost_per_km_yuan": 0},
+                {"id": "coach", "seats": 53, "fixed_cost_yuan": 1400, "cost_per_km_yuan": 0}],
+            "origins": [{"id": "a", "lat": 41.0, "lon": 120.0, "fleet": {"mini": 3, "coach": 3}, "workers": [{"to": "d", "count": 40}]}],
+            "destinations": [{"id": "d", "lat": 40.0, "lon": 121.0, "deadline_min": 1440}],
+            "objective": {"worker_minute_yuan": 0}}"#,
+        );
+        let lp = |cuts| lp_relaxation(&s, &net, Backend::Microlp, cuts, 10.0).unwrap().unwrap().0;
+        let plain = lp(model::Cuts::NONE);
+        let envelope = lp(model::Cuts { linking: false, rounding: false, envelope: true });
+        assert!((plain - 1400.0 * 40.0 / 53.0).abs() < 1e-3, "{plain}");
+        assert!((envelope - 1400.0).abs() < 1e-3, "{envelope}");
+    }
+
+    /// A small scenario and its network.
+    fn small(size: crate::generate::Small, seed: u64) -> (Scenario, Network) {
+        let s = crate::generate::small(size, seed);
+        let travel = crate::travel::TravelTable::new(&s).expect("travel");
+        let net = Network::new(&s, &travel);
+        (s, net)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+        /// Every cut is valid: the LP relaxation with all of them stays at or below the optimum
+        /// of the plain MIP (solved to a zero gap), and no cut lowers the LP.
+        #[test]
+        fn every_cut_keeps_the_lp_below_the_optimum(
+            origins in 1usize..3, hubs in 0usize..2, destinations in 1usize..3, types in 1usize..4, seed in 0u64..1_000_000,
+        ) {
+            let backend = if Backend::Highs.available() { Backend::Highs } else { Backend::Microlp };
+            let size = crate::generate::Small { origins, hubs, destinations, types, train: false };
+            let (s, net) = small(size, seed);
+            let opts = Options { backend, mip_gap: 0.0, ..Options::default() };
+            let Some((alloc, status)) = mip(&s, &net, &opts, None, 20.0).unwrap() else {
+                return Ok(());
+            };
+            if !matches!(status, SolutionStatus::Optimal) {
+                return Ok(());
+            }
+            let optimum = model_cost(&s, &net, &alloc);
+            let lp = |cuts| lp_relaxation(&s, &net, backend, cuts, 10.0).unwrap().expect("the LP solves").0;
+            let (none, all) = (lp(model::Cuts::NONE), lp(model::Cuts::ALL));
+            let tol = 1e-6 * optimum.abs().max(1.0);
+            proptest::prop_assert!(all <= optimum + tol, "LP with every cut {all} above the optimum {optimum}");
+            proptest::prop_assert!(none <= all + tol, "cuts lowered the LP: {none} -> {all}");
+        }
     }
 }

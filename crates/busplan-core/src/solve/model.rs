@@ -47,13 +47,16 @@ pub struct Cuts {
     pub linking: bool,
     /// Rounding cuts per departure point and per drop point.
     pub rounding: bool,
+    /// Cost envelope cuts per leg: its buses cost at least the convex hull of whole-bus costs
+    /// at its load.
+    pub envelope: bool,
 }
 
 impl Cuts {
     /// The plain model.
-    pub const NONE: Cuts = Cuts { linking: false, rounding: false };
+    pub const NONE: Cuts = Cuts { linking: false, rounding: false, envelope: false };
     /// Every cut.
-    pub const ALL: Cuts = Cuts { linking: true, rounding: true };
+    pub const ALL: Cuts = Cuts { linking: true, rounding: true, envelope: true };
 }
 
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
@@ -189,6 +192,33 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
         let mut by_k: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for &p in &through[a] {
             by_k.entry(net.paths[p].commodity).or_default().push(p);
+        }
+        if cuts.envelope {
+            // Envelope cut (valid for integer buses, tightens the LP): whole buses that seat F
+            // workers cost at least g_a(F), the cheapest cover of F seats at this leg's costs,
+            // hence at least phi_a(F), the lower convex hull of g_a over 0..=Q_a (Q_a: the
+            // workers of every commodity with a path through a). Each segment i of phi_a, from
+            // (n_i, g_a(n_i)) with slope beta_i, gives
+            //   sum_v c_av y_av - beta_i sum_{p through a} x_p >= g_a(n_i) - beta_i n_i.
+            // Segments at the cheapest cost per seat are left out: the capacity row prices them.
+            let types: Vec<usize> = (0..nv).filter(|&v| y[a][v].is_some()).collect();
+            let cap: Vec<u32> = types.iter().map(|&v| net.cap[v]).collect();
+            let cost: Vec<f64> = types.iter().map(|&v| net.leg_cost(s, a, v)).collect();
+            let per_seat = types.iter().enumerate().map(|(i, _)| cost[i] / f64::from(cap[i])).fold(f64::INFINITY, f64::min);
+            let q: u32 = by_k.keys().map(|&k| net.commodities[k].count).sum();
+            for (n0, g0, beta) in envelope(q, &cap, &cost) {
+                if beta <= per_seat * (1.0 + 1e-9) {
+                    continue;
+                }
+                let mut e = Expression::default();
+                for (i, &v) in types.iter().enumerate() {
+                    e.add_mul(cost[i], y[a][v].expect("a type that drives the leg"));
+                }
+                for &p in &through[a] {
+                    e.add_mul(-beta, x[p]);
+                }
+                constraints.push(e.geq(g0 - beta * f64::from(n0)));
+            }
         }
         for (k, ps) in by_k {
             let c = &net.commodities[k];
@@ -371,6 +401,37 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
     Model { vars, objective, constraints, x, u, y, z }
 }
 
+/// Loads above which a leg gets no envelope cut: its hull is then the cheapest type's line
+/// almost everywhere (which the capacity row gives), and the cover costs take `O(Q T)` to list.
+pub const ENVELOPE_LOAD: u32 = 3_000;
+
+/// The lower convex hull of `g(n)`, the cheapest cover of `n` seats by buses of sizes `cap` at
+/// costs `cost`, over `n` in `0..=q`: its segments `(n_i, g(n_i), slope_i)` from `n = 0`, in
+/// order (slopes increase). Empty when `q` is 0 or above [`ENVELOPE_LOAD`], or no bus has seats.
+pub fn envelope(q: u32, cap: &[u32], cost: &[f64]) -> Vec<(u32, f64, f64)> {
+    if q == 0 || q > ENVELOPE_LOAD || cap.iter().all(|&c| c == 0) {
+        return Vec::new();
+    }
+    let g = crate::mix::cover_costs(q, cap, cost);
+    // Andrew's monotone chain, lower hull, over the points (n, g(n)).
+    let mut hull: Vec<(u32, f64)> = Vec::new();
+    for (n, &gn) in g.iter().enumerate() {
+        let pt = (n as u32, gn);
+        while hull.len() >= 2 {
+            let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // b leaves the hull if it is on or above the line from a to pt.
+            let cross = f64::from(b.0 - a.0) * (pt.1 - a.1) - (b.1 - a.1) * f64::from(pt.0 - a.0);
+            if cross <= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(pt);
+    }
+    hull.windows(2).map(|w| (w[0].0, w[0].1, (w[1].1 - w[0].1) / f64::from(w[1].0 - w[0].0))).collect()
+}
+
 impl Model {
     /// Number of variables and constraints.
     pub fn size(&self) -> (usize, usize) {
@@ -408,5 +469,53 @@ impl Model {
             buses: self.y.iter().map(|row| row.iter().map(|v| v.map_or(0, r)).collect()).collect(),
             based: self.z.iter().map(|row| row.iter().map(|v| v.map_or(0, r)).collect()).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::envelope;
+    use crate::mix::cover_costs;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The envelope is the lower convex hull of the cover costs: it starts at 0, ends on
+        /// `g(q)`, its slopes rise, every corner is a cover cost and no cover cost is below it.
+        #[test]
+        fn envelope_is_the_lower_hull_of_the_cover_costs(
+            buses in proptest::collection::vec((5u32..60, 100u32..3000), 1..4), q in 1u32..400,
+        ) {
+            let cap: Vec<u32> = buses.iter().map(|b| b.0).collect();
+            let cost: Vec<f64> = buses.iter().map(|b| f64::from(b.1)).collect();
+            let g = cover_costs(q, &cap, &cost);
+            let segs = envelope(q, &cap, &cost);
+            prop_assert!(!segs.is_empty());
+            prop_assert_eq!(segs[0].0, 0);
+            prop_assert!(segs[0].1.abs() < 1e-12);
+            for w in segs.windows(2) {
+                prop_assert!(w[0].2 <= w[1].2 + 1e-9, "slopes fall: {:?}", w);
+                prop_assert!(w[0].0 < w[1].0);
+                let end = w[0].1 + w[0].2 * f64::from(w[1].0 - w[0].0);
+                prop_assert!((end - w[1].1).abs() < 1e-6, "segments do not meet: {:?}", w);
+            }
+            for &(n, gn, _) in &segs {
+                prop_assert!((g[n as usize] - gn).abs() < 1e-9);
+            }
+            let phi = |n: u32| {
+                let &(n0, g0, beta) = segs.iter().rev().find(|s| s.0 <= n).expect("a segment");
+                g0 + beta * f64::from(n - n0)
+            };
+            prop_assert!((phi(q) - g[q as usize]).abs() < 1e-6, "the hull misses g(q)");
+            for n in 0..=q {
+                prop_assert!(phi(n) <= g[n as usize] + 1e-6, "hull {} above g({n}) = {}", phi(n), g[n as usize]);
+            }
+        }
+    }
+
+    #[test]
+    fn no_envelope_without_load_or_seats() {
+        assert!(envelope(0, &[53], &[1000.0]).is_empty());
+        assert!(envelope(10, &[], &[]).is_empty());
+        assert!(envelope(super::ENVELOPE_LOAD + 1, &[53], &[1000.0]).is_empty());
     }
 }

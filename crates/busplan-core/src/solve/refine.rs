@@ -80,7 +80,10 @@ fn based_share(s: &Scenario, net: &Network, st: &State) -> Vec<f64> {
 }
 
 /// Guided exact moves: each round ranks every commodity's best move by the estimate of
-/// [`refine`] and goes down the list in batches of [`GUIDED`]. A batch is priced by reloading
+/// [`refine`] and goes down the list in batches of [`GUIDED`]. Besides all or half of a path's
+/// workers, a move may take the workers that a full load of some bus type leaves over on a leg
+/// it leaves, or the workers that fill the last bus of some type on a leg it joins: the splits
+/// that put a commodity's overflow on a bus that others fill. A batch is priced by reloading
 /// only the origin and hubs each move touches (see `loading`), in parallel; every move that
 /// saves is taken, each priced again on top of those taken before it. A full loading confirms
 /// the moves of every [`CONFIRM`] such batches together, and at the end of a list; if they do
@@ -99,7 +102,7 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
     let rest_of = |st: &State| heuristic::total_cost(s, net, &st.flow, &st.unserved, 0.0);
     let mut cost = ld.cost + rest_of(st);
     let phi = based_share(s, net, st);
-    let est = Estimate::new(s, net, &phi);
+    let est = Estimate { splits: true, ..Estimate::new(s, net, &phi) };
     let unit = |p: Option<usize>| p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost);
     let rest_delta = |mv: &Move| f64::from(mv.m) * (unit(mv.to) - unit(mv.from));
     let saves = |c: f64, cost: f64| c < cost - 1e-6 * cost.abs().max(1.0);
@@ -235,6 +238,8 @@ struct Estimate<'a> {
     cap: &'a [u32],
     pen: f64,
     seats0: Vec<i64>,
+    /// Whether moves also try the sizes that empty or fill a bus (not only all or half).
+    splits: bool,
 }
 
 impl<'a> Estimate<'a> {
@@ -258,6 +263,7 @@ impl<'a> Estimate<'a> {
             cap: &net.cap,
             pen: s.objective.unserved_penalty_yuan,
             seats0: s.services.iter().map(|x| i64::from(x.seats)).collect(),
+            splits: false,
         }
     }
 
@@ -295,24 +301,44 @@ impl<'a> Estimate<'a> {
             sources.push(None);
         }
         let mut best: Option<(f64, Move)> = None;
+        // Sizes worth trying on a leg that carries `f`: what a full load of each bus type
+        // leaves over, and what fills the last bus of each type.
+        let over = |f: u32| self.cap.iter().filter(|&&c| c > 0).map(move |&c| f % c);
+        let fill = |f: u32| self.cap.iter().filter(|&&c| c > 0).map(move |&c| (c - f % c) % c);
         for &from in &sources {
             let have = from.map_or(st.unserved[k], |p| st.flow[p]);
-            for m in [have, have / 2] {
-                if m == 0 {
-                    continue;
-                }
-                let off: f64 = match from {
+            // The cost of taking m workers off `from`.
+            let off = |m: u32| -> f64 {
+                match from {
                     Some(p) => {
                         net.paths[p].legs.iter().map(|&a| self.g(a, flow_on[a] - m) - self.g(a, flow_on[a])).sum::<f64>()
                             - f64::from(m) * net.paths[p].unit_cost
                     }
                     None => -f64::from(m) * self.pen,
-                };
-                let targets = ps.iter().copied().filter(|&p| filter.allows(net, p)).map(Some).chain(std::iter::once(None));
-                for to in targets {
-                    if to == from {
-                        continue;
+                }
+            };
+            let mut sizes: Vec<u32> = vec![have, have / 2];
+            if !self.splits {
+            } else if let Some(p) = from {
+                for &a in &net.paths[p].legs {
+                    sizes.extend(over(flow_on[a]));
+                }
+            }
+            let targets = ps.iter().copied().filter(|&p| filter.allows(net, p)).map(Some).chain(std::iter::once(None));
+            for to in targets {
+                if to == from {
+                    continue;
+                }
+                let mut ms = sizes.clone();
+                if let (Some(q), true) = (to, self.splits) {
+                    for &a in &net.paths[q].legs {
+                        ms.extend(fill(flow_on[a]));
                     }
+                }
+                ms.retain(|&m| m > 0 && m <= have);
+                ms.sort_unstable();
+                ms.dedup();
+                for &m in &ms {
                     let on: f64 = match to {
                         Some(q) => {
                             if let Some(si) = net.paths[q].service {
@@ -337,7 +363,7 @@ impl<'a> Estimate<'a> {
                         }
                         None => f64::from(m) * self.pen,
                     };
-                    let delta = off + on;
+                    let delta = off(m) + on;
                     if delta < slack && best.is_none_or(|b| delta < b.0) {
                         best = Some((delta, Move { from, to, m }));
                     }

@@ -318,3 +318,15 @@ fn timings_use_the_slowest_type_that_has_buses() {
     let p = solve_and_check(&s, &Options::default());
     assert_eq!(p.totals.workers_delivered, 30);
 }
+
+#[test]
+fn the_county_tier_sends_only_the_overflow_through_the_hub() {
+    // The county optimum (126,097 yuan, proven with HiGHS) fills direct buses and sends what
+    // they leave over through the service area, where others' overflow fills the bus on. Moves
+    // of all or half of a group cannot express that; `fast` stopped at 128,375 yuan with them.
+    let s = busplan::generate::tier(busplan::generate::Tier::County, 1);
+    let p = solve_and_check(&s, &Options { compare_direct: false, ..Options::default() });
+    assert!(p.totals.cost <= 127_400.0, "county tier, seed 1: {}", p.totals.cost);
+    assert!(p.totals.cost >= 126_097.0 - 1e-3, "below the proven optimum: {}", p.totals.cost);
+    assert!(p.lower_bound >= 125_000.0, "envelope and rounding cuts: bound {}", p.lower_bound);
+}

@@ -317,9 +317,10 @@ impl<'a> Estimate<'a> {
                     None => -f64::from(m) * self.pen,
                 }
             };
+            // Its value per size, computed once for all targets.
+            let mut offs: Vec<(u32, f64)> = Vec::new();
             let mut sizes: Vec<u32> = vec![have, have / 2];
-            if !self.splits {
-            } else if let Some(p) = from {
+            if let (Some(p), true) = (from, self.splits) {
                 for &a in &net.paths[p].legs {
                     sizes.extend(over(flow_on[a]));
                 }
@@ -363,7 +364,14 @@ impl<'a> Estimate<'a> {
                         }
                         None => f64::from(m) * self.pen,
                     };
-                    let delta = off(m) + on;
+                    let off_m = if let Some(&(_, c)) = offs.iter().find(|e| e.0 == m) {
+                        c
+                    } else {
+                        let c = off(m);
+                        offs.push((m, c));
+                        c
+                    };
+                    let delta = off_m + on;
                     if delta < slack && best.is_none_or(|b| delta < b.0) {
                         best = Some((delta, Move { from, to, m }));
                     }

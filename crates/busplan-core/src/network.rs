@@ -609,8 +609,14 @@ impl Network {
 #[cfg(test)]
 pub(crate) fn from_json(json: &str) -> (Scenario, Network) {
     let s: Scenario = serde_json::from_str(json).expect("test scenario");
-    let net = Network::new(&s, &TravelTable::new(&s).expect("travel table"));
+    let net = network_of(&s);
     (s, net)
+}
+
+/// A scenario's network, for unit tests.
+#[cfg(test)]
+pub(crate) fn network_of(s: &Scenario) -> Network {
+    Network::new(s, &TravelTable::new(s).expect("travel table"))
 }
 
 #[cfg(test)]

@@ -474,8 +474,7 @@ mod tests {
     /// `restore` puts the loading back exactly. Gives the number of exact answers and failures.
     fn walk(seed: u64) -> usize {
         let s = small(Small { origins: 4, hubs: 2, destinations: 4, types: 2, train: true }, seed);
-        let travel = crate::travel::TravelTable::new(&s).unwrap();
-        let net = Network::new(&s, &travel);
+        let net = crate::network::network_of(&s);
         let lay = Layout::new(&s, &net);
         let mut st = heuristic::construct(&net, heuristic::PathFilter::All);
         heuristic::repair(&s, &net, &mut st);

@@ -688,14 +688,6 @@ mod tests {
         assert!((envelope - 1400.0).abs() < 1e-3, "{envelope}");
     }
 
-    /// A small scenario and its network.
-    fn small(size: crate::generate::Small, seed: u64) -> (Scenario, Network) {
-        let s = crate::generate::small(size, seed);
-        let travel = crate::travel::TravelTable::new(&s).expect("travel");
-        let net = Network::new(&s, &travel);
-        (s, net)
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
 
@@ -707,7 +699,8 @@ mod tests {
         ) {
             let backend = if Backend::Highs.available() { Backend::Highs } else { Backend::Microlp };
             let size = crate::generate::Small { origins, hubs, destinations, types, train: false };
-            let (s, net) = small(size, seed);
+            let s = crate::generate::small(size, seed);
+            let net = crate::network::network_of(&s);
             let opts = Options { backend, mip_gap: 0.0, ..Options::default() };
             let Some((alloc, status)) = mip(&s, &net, &opts, None, 20.0).unwrap() else {
                 return Ok(());

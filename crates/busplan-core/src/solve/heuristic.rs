@@ -204,7 +204,10 @@ pub(crate) fn by_hand_unrepaired(net: &Network) -> State {
 /// Repair: while the flows do not load, move the least flow of the largest blamed path into
 /// the unserved pool (binary search on the amount). Returns the bus cost.
 pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
-    let mut loaded = bus_cost(s, net, &st.flow);
+    // One layout for the many loadings of the search below.
+    let lay = Layout::new(s, net);
+    let bus_cost = |flow: &[u32]| Loading::full(s, net, &lay, flow).map(|l| l.cost);
+    let mut loaded = bus_cost(&st.flow);
     while let Err(blame) = loaded {
         let culprit = (0..net.paths.len())
             .filter(|&p| st.flow[p] > 0)
@@ -225,7 +228,7 @@ pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
         let fits = |amount: u32| {
             let mut trial = st.clone();
             trial.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount });
-            bus_cost(s, net, &trial.flow).is_ok()
+            bus_cost(&trial.flow).is_ok()
         };
         let (mut lo, mut hi) = (1, st.flow[culprit]);
         if fits(hi) {
@@ -239,7 +242,7 @@ pub fn repair(s: &Scenario, net: &Network, st: &mut State) -> f64 {
             }
         }
         st.apply(net, &Move::Shift { k, from: Some(culprit), to: None, amount: hi });
-        loaded = bus_cost(s, net, &st.flow);
+        loaded = bus_cost(&st.flow);
     }
     loaded.expect("repaired")
 }

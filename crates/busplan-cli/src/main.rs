@@ -48,7 +48,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = BackendArg::Microlp)]
         backend: BackendArg,
         /// Time limit for the whole run, seconds.
-        #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
+        #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
         time_limit: f64,
         /// Relative MIP gap at which the exact strategy may stop.
         #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]

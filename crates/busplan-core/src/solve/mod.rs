@@ -268,7 +268,8 @@ pub struct Options {
     pub strategy: Strategy,
     /// Backend for exact models and bounds.
     pub backend: Backend,
-    /// Wall-clock limit for the whole run, seconds.
+    /// Wall-clock limit for the whole run, seconds (default 60). `fast` ends on work budgets
+    /// well before it on most scenarios; a search it stops makes the status `TimeLimit`.
     pub time_limit_s: f64,
     /// Relative MIP gap at which an exact solve may stop.
     pub mip_gap: f64,
@@ -285,7 +286,7 @@ impl Default for Options {
         Options {
             strategy: Strategy::Fast,
             backend: Backend::Microlp,
-            time_limit_s: 30.0,
+            time_limit_s: 60.0,
             mip_gap: 1e-4,
             threads: 0,
             seed: 0,
@@ -464,7 +465,7 @@ pub fn fast_search_from(
     let best = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
     let mut st = starts.swap_remove(best);
     refine::refine(s, net, filter, &mut st, deadline);
-    refine::guided(s, net, filter, &mut st, deadline);
+    refine::guided(s, net, filter, &mut st, refine::GUIDED_WORK, deadline);
     (st.allocation(s, net), hand.map(|h| h.allocation(s, net)))
 }
 

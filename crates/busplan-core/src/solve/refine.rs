@@ -224,11 +224,11 @@ pub const CONFIRM: usize = 8;
 
 /// Candidates that [`guided`] prices at most in the `fast` search, over all its rounds: its
 /// work budget, so that the plan does not depend on the machine's speed. The city tier's
-/// search converges within 5,000 (8 rounds of 544 candidates), 500,000 workers within about
-/// 30,000 (7 rounds of 4,045); the province tier's rounds have 13,072 candidates each and
-/// take 3.5-4.5 s on two cores, and its third and fourth rounds save 0.25 and 0.15 million
-/// yuan of 642 million, so that the budget ends its search in its fourth round, about 30 s
-/// into a run.
+/// search converges within 4,000 candidates (8 rounds of 544). 500,000 workers spend the
+/// budget in the tenth round of 4,045, when a round saves about 3,000 yuan of 204 million.
+/// The province tier's rounds have 13,072 candidates each and take 3.5-4.5 s on two cores;
+/// its third and fourth rounds save 0.25 and 0.15 million yuan of 642 million, and the budget
+/// ends its search early in the fourth, about 30 s into a run.
 pub const GUIDED_WORK: usize = 40_000;
 
 /// Candidates priced per batch of [`guided`].

@@ -633,10 +633,14 @@ struct Polished {
 /// 254,643 (the LP's is 252,154), on the Nujiang example from 484,475 to 481,791 with a bound
 /// of 481,738, in about 0.1 s each.
 fn polish(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline: Instant) -> Result<Option<Polished>, SolveError> {
+    let nodes_for = |n: usize| ((POLISH_WORK / (n as f64).powi(2)) as u64).min(POLISH_NODES);
+    // The model has at least a variable per path and per commodity: large ones are not built.
+    if nodes_for(net.paths.len() + net.commodities.len()) < POLISH_MIN_NODES {
+        return Ok(None);
+    }
     let m = model::build(s, net, true, model::Cuts { linking: true, rounding: true, envelope: false });
     let order = m.in_order();
-    let n = order.len() as f64;
-    let nodes = ((POLISH_WORK / (n * n)) as u64).min(POLISH_NODES);
+    let nodes = nodes_for(order.len());
     if nodes < POLISH_MIN_NODES {
         return Ok(None);
     }

@@ -133,6 +133,17 @@ fn microlp_branch_and_bound_proves_the_zhuanghe_example() {
     }
 }
 
+/// A branch and bound that stops within a loose MIP gap proves nothing: the plan is not called
+/// optimal unless its own gap is within the default tolerance.
+#[test]
+fn a_loose_mip_gap_does_not_make_a_plan_optimal() {
+    let s = crate::common::example("zhuanghe-train");
+    for strategy in [Strategy::Fast, Strategy::Exact] {
+        let p = solve_and_check(&s, &Options { strategy, mip_gap: 0.05, time_limit_s: 30.0, ..Options::default() });
+        assert!(p.status != Status::Optimal || p.gap <= 1e-4, "{strategy:?}: optimal at a gap of {}", p.gap);
+    }
+}
+
 #[test]
 fn fast_is_never_below_the_optimum() {
     for seed in 0..12 {

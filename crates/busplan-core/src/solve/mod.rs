@@ -665,7 +665,13 @@ fn polish(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline: In
         Err(microlp::Error::Infeasible | microlp::Error::Unbounded) => return Ok(None),
         Err(e) => return Err(SolveError::Backend { backend: "microlp", message: e.to_string() }),
     };
-    let proven = matches!(out.termination_reason(), microlp::TerminationReason::ProvenOptimal | microlp::TerminationReason::MipGap);
+    // As for `exact`: a stop within the MIP gap proves optimality only at the default gap or
+    // tighter.
+    let proven = match out.termination_reason() {
+        microlp::TerminationReason::ProvenOptimal => true,
+        microlp::TerminationReason::MipGap => gap <= 1e-4,
+        _ => false,
+    };
     let Ok(sol) = out.into_solution() else { return Ok(None) };
     let values: Vec<f64> = sol.iter().map(|(_, v)| v).collect();
     if values.len() != order.len() {

@@ -219,9 +219,16 @@ fn solve_and_extract(
     let solved = solve::solve_with(s, net, opts, allocator)?;
     match extract::extract(s, travel, net, &solved.alloc) {
         Ok(p) => Ok((p, solved)),
-        Err(e) if allocator.name() == "exact" => {
-            // A solver's tolerances may leave a solution that cannot be loaded: fall back to
-            // the heuristic, keeping the exact run's lower bound (it holds for any plan).
+        Err(e) if matches!(allocator.name(), "exact" | "fast") => {
+            // A solver's tolerances may leave a solution that cannot be loaded (`exact`'s MIP,
+            // or the branch and bound that ends `fast` on small models): fall back to the
+            // strategy's other candidates (the search's answer first), then to the heuristic,
+            // keeping the run's lower bound (it holds for any plan).
+            if let Some((i, parts)) = solved.also.iter().enumerate().find_map(|(i, a)| extract::extract(s, travel, net, a).ok().map(|p| (i, p))) {
+                let mut also = solved.also;
+                let alloc = also.remove(i);
+                return Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, also, lower_bound: solved.lower_bound }));
+            }
             let alloc = solve::fast_search(s, net, solve::heuristic::PathFilter::All, deadline(opts, started));
             let parts = extract::extract(s, travel, net, &alloc).map_err(|_| e)?;
             Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))

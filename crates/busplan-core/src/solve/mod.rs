@@ -143,13 +143,21 @@ impl Allocator for Mip {
     }
 }
 
+/// MIP gaps up to which a stop within the gap counts as a proof of optimality (the default gap).
+const PROOF_GAP: f64 = 1e-4;
+
+/// A solver's optimum or bound, lowered slightly for its tolerances so that it stays a bound.
+fn below_tolerance(b: f64) -> f64 {
+    b - 1e-7 * b.abs() - 1e-6
+}
+
 /// What a MIP run found, by how the backend stopped: an optimum (the bound is the cost within
 /// the MIP gap), a stop within the requested gap (optimal if that gap is the default tolerance
 /// or tighter), or the time limit (the bound is `time_limit_bound`).
 fn mip_found(alloc: Allocation, cost: f64, status: SolutionStatus, opts: &Options, time_limit_bound: Option<f64>, also: Vec<Allocation>) -> Found {
     match status {
         SolutionStatus::Optimal => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap.max(1e-9))), proven: true, timed_out: false, also },
-        SolutionStatus::GapLimit => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= 1e-4, timed_out: false, also },
+        SolutionStatus::GapLimit => Found { alloc, bound: Some(cost * (1.0 - opts.mip_gap)), proven: opts.mip_gap <= PROOF_GAP, timed_out: false, also },
         SolutionStatus::TimeLimit => Found { alloc, bound: time_limit_bound, proven: false, timed_out: true, also },
     }
 }
@@ -186,7 +194,7 @@ impl Allocator for Fast {
         let mut bound = lp.map(|l| l.0);
         let mut proven = false;
         // Small models: a branch and bound of fixed size from the search's answer.
-        let alloc = match polish(s, net, &alloc, opts.mip_gap, deadline)? {
+        let alloc = match fixed_bnb(s, net, &alloc, opts.mip_gap, deadline) {
             Some(p) => {
                 // Its bound holds over the network's paths: for plans only if none was pruned.
                 if let (Some(b), false) = (p.bound, net.pruned) {
@@ -236,6 +244,10 @@ impl Allocator for Exact {
         let warm_until = now + deadline.saturating_duration_since(now) / 4;
         // The warm start is `fast`'s answer (with its LP bound, when it computed one).
         let warm = Fast.allocate(s, net, opts, warm_until)?;
+        if warm.proven {
+            // `fast`'s branch and bound already proved it.
+            return Ok(warm);
+        }
         let (heur, lp, mut also) = (warm.alloc, warm.bound, warm.also);
         let heur_cost = model_cost(s, net, &heur);
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
@@ -535,7 +547,7 @@ fn lp_relaxation(
         (m.objective.eval_with(sol), m.x.iter().map(|&v| sol.value(v)).collect::<Vec<f64>>(), sol.status())
     });
     match result {
-        Ok((obj, x, SolutionStatus::Optimal)) => Ok(Some((obj - 1e-7 * obj.abs() - 1e-6, x))),
+        Ok((obj, x, SolutionStatus::Optimal)) => Ok(Some((below_tolerance(obj), x))),
         Ok(_) | Err(ResolutionError::Other(_)) => Ok(None),
         Err(e) => Err(SolveError::Backend { backend: backend.name(), message: e.to_string() }),
     }
@@ -601,20 +613,20 @@ fn mip(
     }
 }
 
-/// Work of [`polish`]: branch-and-bound nodes times the square of the model's variables (the
+/// Work of [`fixed_bnb`]: branch-and-bound nodes times the square of the model's variables (the
 /// time of a node grows about so: 0.13 ms with 173 variables, 1.2 ms with 787).
-pub const POLISH_WORK: f64 = 80e6;
+pub const BNB_WORK: f64 = 80e6;
 
-/// Most nodes of [`polish`]; models that would get fewer than [`POLISH_MIN_NODES`] get none.
-pub const POLISH_NODES: u64 = 2_000;
+/// Most nodes of [`fixed_bnb`]; models that would get fewer than [`BNB_MIN_NODES`] get none.
+pub const BNB_NODES: u64 = 2_000;
 
-/// See [`POLISH_NODES`]: below it, about 565 variables, a few hundred nodes rarely find
+/// See [`BNB_NODES`]: below it, about 565 variables, a few hundred nodes rarely find
 /// anything (the county tier and the Chaoyang example, 787 and 599 variables, improved nothing
 /// in 1,000) and cost 0.2 s.
-pub const POLISH_MIN_NODES: u64 = 250;
+pub const BNB_MIN_NODES: u64 = 250;
 
-/// What [`polish`] found.
-struct Polished {
+/// What [`fixed_bnb`] found.
+struct BnbFound {
     /// Its best allocation (at worst the warm start).
     alloc: Allocation,
     /// The branch and bound's proven bound on the model's optimum (lowered for tolerance).
@@ -624,29 +636,32 @@ struct Polished {
 }
 
 /// A branch and bound in microlp (pure Rust, whatever the backend), warm-started from `warm`,
-/// on the MIP with linking and rounding cuts, for at most `POLISH_WORK / n^2` nodes (`n` model
-/// variables, at most [`POLISH_NODES`]): an amount of work fixed by the scenario, not by the
+/// on the MIP with linking and rounding cuts, for at most `BNB_WORK / n^2` nodes (`n` model
+/// variables, at most [`BNB_NODES`]): an amount of work fixed by the scenario, not by the
 /// clock, so that `fast` stays deterministic. The deadline only guards a slow machine. `None`
-/// when the model is too large or nothing was found.
+/// when the model is too large, nothing was found or microlp failed: the step is optional.
 ///
-/// On the Zhuanghe example it takes `fast` from 256,992 to 254,803 yuan with a bound of
-/// 254,643 (the LP's is 252,154), on the Nujiang example from 484,475 to 481,791 with a bound
+/// On the Zhuanghe example it takes `fast` from 256,992 to 254,803 yuan and proves it (bound
+/// 254,779; the LP's is 252,154), on the Nujiang example from 484,475 to 481,791 with a bound
 /// of 481,738, in about 0.1 s each.
-fn polish(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline: Instant) -> Result<Option<Polished>, SolveError> {
-    let nodes_for = |n: usize| ((POLISH_WORK / (n as f64).powi(2)) as u64).min(POLISH_NODES);
+fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline: Instant) -> Option<BnbFound> {
+    let nodes_for = |n: usize| ((BNB_WORK / (n as f64).powi(2)) as u64).min(BNB_NODES);
     // The model has at least a variable per path and per commodity: large ones are not built.
-    if nodes_for(net.paths.len() + net.commodities.len()) < POLISH_MIN_NODES {
-        return Ok(None);
+    if nodes_for(net.paths.len() + net.commodities.len()) < BNB_MIN_NODES {
+        return None;
     }
     let m = model::build(s, net, true, model::Cuts { linking: true, rounding: true, envelope: false });
-    let order = m.in_order();
+    // good_lp's own numbering of the variables, which its microlp adapter keeps.
+    let order: Vec<good_lp::Variable> = m.vars.iter_variables_with_def().map(|(v, _)| v).collect();
     let nodes = nodes_for(order.len());
-    if nodes < POLISH_MIN_NODES {
-        return Ok(None);
+    if nodes < BNB_MIN_NODES {
+        return None;
     }
     let start = m.start(warm);
     let model::Model { vars, objective, constraints, x, u, y, z } = m;
     let shell = model::Model { vars: good_lp::ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
+    // Straight to microlp, past good_lp's check of integer bounds against i32: validation caps
+    // workers and fleets far below it.
     let mut problem = vars.minimise(objective).using(good_lp::microlp);
     for c in constraints {
         problem.add_constraint(c);
@@ -660,26 +675,22 @@ fn polish(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline: In
     o.mip_gap = gap;
     o.time_limit = Some(Duration::from_secs_f64(remaining(deadline)));
     o.warm_start = Some(start.iter().map(|&(v, val)| (handles[index[&v]], val)).collect());
-    let out = match problem.as_inner().solve_with(o) {
-        Ok(out) => out,
-        Err(microlp::Error::Infeasible | microlp::Error::Unbounded) => return Ok(None),
-        Err(e) => return Err(SolveError::Backend { backend: "microlp", message: e.to_string() }),
-    };
+    let out = problem.as_inner().solve_with(o).ok()?;
     // As for `exact`: a stop within the MIP gap proves optimality only at the default gap or
     // tighter.
     let proven = match out.termination_reason() {
         microlp::TerminationReason::ProvenOptimal => true,
-        microlp::TerminationReason::MipGap => gap <= 1e-4,
+        microlp::TerminationReason::MipGap => gap <= PROOF_GAP,
         _ => false,
     };
-    let Ok(sol) = out.into_solution() else { return Ok(None) };
+    let sol = out.into_solution().ok()?;
     let values: Vec<f64> = sol.iter().map(|(_, v)| v).collect();
     if values.len() != order.len() {
-        return Ok(None);
+        return None;
     }
     let alloc = shell.read(|v| values[index[&v]]);
-    let bound = sol.stats().best_bound.map(|b| b - 1e-7 * b.abs() - 1e-6);
-    Ok(Some(Polished { alloc, bound, proven }))
+    let bound = sol.stats().best_bound.map(below_tolerance);
+    Some(BnbFound { alloc, bound, proven })
 }
 
 /// Hands a model to a backend and reads the result with `read`.

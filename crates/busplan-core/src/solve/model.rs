@@ -438,15 +438,6 @@ impl Model {
         (self.vars.len(), self.constraints.len())
     }
 
-    /// Every variable in the order [`build`] creates them (`x`, `u`, `y`, `z`), which is the
-    /// order in which a backend numbers them.
-    pub(crate) fn in_order(&self) -> Vec<Variable> {
-        let mut out: Vec<Variable> = self.x.iter().chain(&self.u).copied().collect();
-        out.extend(self.y.iter().flatten().flatten().copied());
-        out.extend(self.z.iter().flatten().flatten().copied());
-        out
-    }
-
     /// Values of every variable for an allocation, as a warm start.
     pub(crate) fn start(&self, alloc: &Allocation) -> Vec<(Variable, f64)> {
         let mut out = Vec::new();
@@ -519,19 +510,6 @@ mod tests {
                 prop_assert!(phi(n) <= g[n as usize] + 1e-6, "hull {} above g({n}) = {}", phi(n), g[n as usize]);
             }
         }
-    }
-
-    /// `in_order` lists every variable once, in the order the backends number them.
-    #[test]
-    fn in_order_lists_every_variable_in_creation_order() {
-        let s = crate::generate::tier(crate::generate::Tier::County, 1);
-        let net = crate::network::network_of(&s);
-        let m = super::build(&s, &net, true, super::Cuts::ALL);
-        let order = m.in_order();
-        assert_eq!(order.len(), m.vars.len());
-        // good_lp numbers variables in creation order; so does the list.
-        let listed: Vec<usize> = order.iter().map(|v| format!("{v:?}")).map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
-        assert!(listed.iter().enumerate().all(|(i, &n)| i == n), "out of order: {:?}", &listed[..listed.len().min(20)]);
     }
 
     #[test]

@@ -182,8 +182,7 @@ impl Allocator for Fast {
         // different plan: one more start.
         if lp.is_some() && cuts.rounding && net.paths.len() <= POLISH_PATHS {
             let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
-            let linking = model::Cuts { linking: true, rounding: false, envelope: false };
-            if let Some((_, x)) = lp_relaxation(s, net, opts.backend, linking, budget)? {
+            if let Some((_, x)) = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, budget)? {
                 starts.push(round_lp(s, net, &x));
             }
         }
@@ -601,8 +600,8 @@ fn mip(
     // 127,325 without (the envelope cuts as well: 126,914).
     let cuts = match (warm, opts.backend) {
         (None, _) => model::Cuts::NONE,
-        (Some(_), Backend::Highs) => model::Cuts { linking: true, rounding: false, envelope: false },
-        (Some(_), Backend::Microlp) => model::Cuts { linking: true, rounding: true, envelope: false },
+        (Some(_), Backend::Highs) => model::Cuts::LINKING,
+        (Some(_), Backend::Microlp) => MICROLP_BNB_CUTS,
     };
     let m = model::build(s, net, true, cuts);
     let start = warm.map(|w| m.start(w));
@@ -612,6 +611,10 @@ fn mip(
         Err(e) => Err(SolveError::Backend { backend: opts.backend.name(), message: e.to_string() }),
     }
 }
+
+/// The cuts of every branch and bound on microlp (`exact`'s MIP and [`fixed_bnb`]): linking and
+/// rounding (the comment in [`mip`] says why).
+const MICROLP_BNB_CUTS: model::Cuts = model::Cuts { linking: true, rounding: true, envelope: false };
 
 /// Work of [`fixed_bnb`]: branch-and-bound nodes times the square of the model's variables (the
 /// time of a node grows about so: 0.13 ms with 173 variables, 1.2 ms with 787).
@@ -650,7 +653,7 @@ fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline:
     if nodes_for(net.paths.len() + net.commodities.len()) < BNB_MIN_NODES {
         return None;
     }
-    let m = model::build(s, net, true, model::Cuts { linking: true, rounding: true, envelope: false });
+    let m = model::build(s, net, true, MICROLP_BNB_CUTS);
     // good_lp's own numbering of the variables, which its microlp adapter keeps.
     let order: Vec<good_lp::Variable> = m.vars.iter_variables_with_def().map(|(v, _)| v).collect();
     let nodes = nodes_for(order.len());
@@ -658,8 +661,7 @@ fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline:
         return None;
     }
     let start = m.start(warm);
-    let model::Model { vars, objective, constraints, x, u, y, z } = m;
-    let shell = model::Model { vars: good_lp::ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
+    let (vars, objective, constraints, shell) = m.into_parts();
     // Straight to microlp, past good_lp's check of integer bounds against i32: validation caps
     // workers and fleets far below it.
     let mut problem = vars.minimise(objective).using(good_lp::microlp);
@@ -702,8 +704,7 @@ fn run<T>(
     start: Option<Vec<(good_lp::Variable, f64)>>,
     read: impl Fn(&model::Model, &SolutionView) -> T,
 ) -> Result<T, ResolutionError> {
-    let model::Model { vars, objective, constraints, x, u, y, z } = m;
-    let shell = model::Model { vars: good_lp::ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
+    let (vars, objective, constraints, shell) = m.into_parts();
     let problem = vars.minimise(objective);
     match backend {
         Backend::Microlp => {
@@ -781,7 +782,7 @@ mod tests {
         let bus = net.leg_cost(&s, 0, 0);
         let time = 60.0 * net.paths[0].unit_cost;
         let lp = |cuts| lp_relaxation(&s, &net, Backend::Microlp, cuts, 10.0).unwrap().unwrap().0;
-        let linking = lp(model::Cuts { linking: true, rounding: false, envelope: false });
+        let linking = lp(model::Cuts::LINKING);
         let all = lp(model::Cuts::ALL);
         // Without rounding the LP pays 60/53 of a bus; with it, two whole buses, which is the
         // optimum here.

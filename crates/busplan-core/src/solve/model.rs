@@ -57,6 +57,8 @@ impl Cuts {
     pub const NONE: Cuts = Cuts { linking: false, rounding: false, envelope: false };
     /// Every cut.
     pub const ALL: Cuts = Cuts { linking: true, rounding: true, envelope: true };
+    /// The linking cuts only.
+    pub const LINKING: Cuts = Cuts { linking: true, rounding: false, envelope: false };
 }
 
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
@@ -204,7 +206,7 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
             let types: Vec<usize> = (0..nv).filter(|&v| y[a][v].is_some()).collect();
             let cap: Vec<u32> = types.iter().map(|&v| net.cap[v]).collect();
             let cost: Vec<f64> = types.iter().map(|&v| net.leg_cost(s, a, v)).collect();
-            let per_seat = types.iter().enumerate().map(|(i, _)| cost[i] / f64::from(cap[i])).fold(f64::INFINITY, f64::min);
+            let per_seat = cost.iter().zip(&cap).map(|(c, &n)| c / f64::from(n)).fold(f64::INFINITY, f64::min);
             let q: u32 = by_k.keys().map(|&k| net.commodities[k].count).sum();
             for (n0, g0, beta) in envelope(q, &cap, &cost) {
                 if beta <= per_seat * (1.0 + 1e-9) {
@@ -436,6 +438,14 @@ impl Model {
     /// Number of variables and constraints.
     pub fn size(&self) -> (usize, usize) {
         (self.vars.len(), self.constraints.len())
+    }
+
+    /// The variables, objective and constraints to hand to a backend, and a shell without them
+    /// (the same variable handles and objective) to read the solution with.
+    pub(crate) fn into_parts(self) -> (ProblemVariables, Expression, Vec<Constraint>, Model) {
+        let Model { vars, objective, constraints, x, u, y, z } = self;
+        let shell = Model { vars: ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
+        (vars, objective, constraints, shell)
     }
 
     /// Values of every variable for an allocation, as a warm start.

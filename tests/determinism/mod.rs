@@ -15,6 +15,14 @@ fn chaoyang_same_plan_with_1_and_2_threads() {
     assert_eq!(json_with_threads(&s, 1), json_with_threads(&s, 2));
 }
 
+/// The city tier (7,079 paths) takes the LP relaxation by PDHG and the simplex on its support:
+/// the same plan on one thread and on two.
+#[test]
+fn city_tier_same_plan_with_1_and_2_threads() {
+    let s = busplan::generate::tier(busplan::generate::Tier::City, 1);
+    assert_eq!(json_with_threads(&s, 1), json_with_threads(&s, 2));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]

@@ -5,8 +5,8 @@
 //!
 //! Strategies:
 //! - `fast` (default): the heuristic of [`heuristic`] over every path, with the LP relaxation
-//!   of [`model`] (linking cuts included, rounding and envelope cuts where they are cheap) as
-//!   the lower bound;
+//!   of [`model`] with every cut (by the simplex, or by [`pdhg`] on large models) as the lower
+//!   bound;
 //! - `exact`: the MIP of [`model`] on the chosen backend, warm-started from `fast`, with the
 //!   time limit and MIP gap of the options; if the backend returns nothing better, the warm
 //!   start is kept;
@@ -170,11 +170,17 @@ impl Allocator for Fast {
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError> {
         // The LP relaxation first, when it is valid and fits: its bound, and its rounded flows
         // as one more start for the search.
+        // A relaxation cut short by its share of the clock (a simplex given up, PDHG short of
+        // its iterations) makes the plan depend on the machine: the status then says so.
+        let mut lp_cut = false;
         let lp = if net.pruned || !lp_fits(net, opts.backend) {
             None
         } else {
             let now = Instant::now();
-            relaxation(s, net, opts.backend, true, now + deadline.saturating_duration_since(now).mul_f64(0.6))?
+            let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
+            let r = relaxation(s, net, opts.backend, true, lp_deadline)?;
+            lp_cut = r.as_ref().map_or(Instant::now() >= lp_deadline, |r| !r.complete);
+            r
         };
         let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
         // On small networks the LP with linking cuts only is cheap and often rounds to a
@@ -209,7 +215,7 @@ impl Allocator for Fast {
             }
             None => alloc,
         };
-        Ok(Found { alloc, bound, proven, timed_out: Instant::now() >= deadline, also })
+        Ok(Found { alloc, bound, proven, timed_out: lp_cut || Instant::now() >= deadline, also })
     }
 }
 
@@ -516,7 +522,7 @@ pub const SIMPLEX_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Ba
 
 /// Iterations of [`pdhg`] for the LP relaxation: a fixed amount of work, so that plans do not
 /// depend on the machine. On the city tier 5,000 gave a bound within 0.2 % of the LP optimum
-/// (7,098,688 against 7,110,785 yuan), 3,000 within 2 %.
+/// (7,097,918 against 7,110,785 yuan), 3,000 2 % below it (6,971,299), 8,000 7,106,301.
 pub const PDHG_ITERATIONS: usize = 5_000;
 
 /// Flow above which a path of PDHG's answer is kept for the exact LP that gives `fast` its start.
@@ -535,6 +541,8 @@ fn remaining(deadline: Instant) -> f64 {
 struct Relaxed {
     bound: f64,
     x: Vec<f64>,
+    /// Whether it ran to its end, not to the deadline.
+    complete: bool,
 }
 
 /// The LP relaxation of the model with every cut: by the backend's simplex up to
@@ -544,7 +552,7 @@ struct Relaxed {
 fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
     if SIMPLEX_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n) {
         let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
-        return Ok(r.map(|(bound, x)| Relaxed { bound, x }));
+        return Ok(r.map(|(bound, x)| Relaxed { bound, x, complete: true }));
     }
     pdhg_relaxation(s, net, backend, start, PDHG_ITERATIONS, deadline)
 }
@@ -570,6 +578,7 @@ fn pdhg_relaxation(
     }
     let pd_x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
     let mut x = pd_x.clone();
+    let mut complete = found.complete;
     if start {
         // The exact LP on the support, with linking cuts: small and quick.
         let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| pd_x[p] > SUPPORT_FLOW).collect();
@@ -584,9 +593,11 @@ fn pdhg_relaxation(
             for (i, &p) in keep.iter().enumerate() {
                 x[p] = sx[i];
             }
+        } else if Instant::now() >= deadline {
+            complete = false;
         }
     }
-    Ok(Some(Relaxed { bound: below_tolerance(found.bound), x }))
+    Ok(Some(Relaxed { bound: below_tolerance(found.bound), x, complete }))
 }
 
 /// The LP relaxation with `cuts`: its optimum (slightly lowered for solver tolerance) and `x_p`.

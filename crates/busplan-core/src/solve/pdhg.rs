@@ -61,7 +61,10 @@ impl Lp {
         for c in &m.constraints {
             let e = c.expression().clone();
             lp.q.push(e.clone().constant());
-            lp.rows.push(e.linear_coefficients().map(|(v, a)| (column[&v], -a)).collect());
+            // Sorted by column: the order of the sums then does not depend on good_lp's maps.
+            let mut row: Vec<(usize, f64)> = e.linear_coefficients().map(|(v, a)| (column[&v], -a)).collect();
+            row.sort_unstable_by_key(|e| e.0);
+            lp.rows.push(row);
             lp.eq.push(c.is_equality());
         }
         let x = m.x.iter().map(|v| column[v]).collect();
@@ -78,6 +81,8 @@ pub(crate) struct Found {
     pub x: Vec<f64>,
     /// Iterations done.
     pub iterations: usize,
+    /// Whether it ended on its iterations or its tolerance, not on the deadline.
+    pub complete: bool,
 }
 
 /// A sparse matrix by rows.
@@ -187,10 +192,10 @@ fn scale(rows: &mut [Vec<(usize, f64)>], n: usize) -> (Vec<f64>, Vec<f64>) {
     (rs, cs)
 }
 
-/// Runs PDHG for at most `iterations` (checked every [`CHECK_EVERY`]) or until `deadline`, or
-/// until the relative primal residual and the relative gap between the primal objective and
-/// the bound are both below `tol`. Deterministic: the same LP and limits give the same bits
-/// (unless the deadline stops it).
+/// Runs PDHG for `iterations`, or until the relative primal residual and the relative gap
+/// between the primal objective and the bound are both below `tol` (checked every
+/// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false). Deterministic: the same LP
+/// and limits give the same bits unless the deadline stops it.
 pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> Found {
     let n = lp.c.len();
     let m = lp.rows.len();
@@ -207,9 +212,12 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
     let eq = &lp.eq;
     let (cn, qn) = (norm(&c), norm(&q));
 
-    // Step size 0.95 / ||K~||_2, the norm by power iteration.
-    let (mut v, mut kv, mut ktkv) = (vec![1.0f64; n], vec![0.0; m], vec![0.0; n]);
-    let mut sing = 1.0;
+    // Step size 0.95 / ||K~||_2, the norm by power iteration from a fixed vector with no
+    // structure (a constant one may lie in the kernel of K~). Scaling leaves the norm near 1,
+    // which stands in if the iteration finds nothing.
+    let mut v: Vec<f64> = (0..n).map(|j| 1.0 + ((j as u64).wrapping_mul(2_654_435_761) % 1_000) as f64 / 1_000.0).collect();
+    let (mut kv, mut ktkv) = (vec![0.0; m], vec![0.0; n]);
+    let mut sing = 0.0;
     for _ in 0..40 {
         let nv = norm(&v);
         if nv == 0.0 {
@@ -220,13 +228,15 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
         }
         k.mul(&v, &mut kv);
         kt.mul(&kv, &mut ktkv);
-        sing = norm(&ktkv).sqrt().max(1e-12);
+        sing = norm(&ktkv).sqrt();
         std::mem::swap(&mut v, &mut ktkv);
     }
-    let eta = 0.95 / sing;
+    let eta = 0.95 / if sing > 1e-9 { sing } else { 1.0 };
     let mut omega = if cn > 0.0 && qn > 0.0 { cn / qn } else { 1.0 };
 
-    // The bound, primal objective and error of a point (scratch vectors given).
+    // The bound and the error of a point: the larger of the relative primal residual and the
+    // relative gap between its objective and the bound (no dual residual: every variable is
+    // boxed). Scratch vectors given.
     let eval = |x: &[f64], y: &[f64], kx: &mut [f64], kty: &mut [f64]| -> (f64, f64) {
         k.mul(x, kx);
         kt.mul(y, kty);
@@ -254,13 +264,18 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
     let (mut x_restart, mut y_restart) = (x.clone(), y.clone());
     let (mut kx, mut kty, mut kx_new, mut x_new) = (vec![0.0; m], vec![0.0; n], vec![0.0; m], vec![0.0; n]);
     let (mut scratch_m, mut scratch_n) = (vec![0.0; m], vec![0.0; n]);
-    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0 };
+    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true };
     let (mut best_err, mut err_at_restart) = (f64::INFINITY, f64::INFINITY);
     let mut done = 0;
     k.mul(&x, &mut kx);
     kt.mul(&y, &mut kty);
-    while done < iterations && Instant::now() < deadline {
-        for _ in 0..CHECK_EVERY {
+    while done < iterations {
+        if Instant::now() >= deadline {
+            best.complete = false;
+            break;
+        }
+        let block = CHECK_EVERY.min(iterations - done);
+        for _ in 0..block {
             let (tau, sigma) = (eta / omega, eta * omega);
             // x+ = proj(x - tau (c - K'y)); y+ = proj(y + sigma (q - K(2 x+ - x))).
             for j in 0..n {
@@ -279,7 +294,7 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
             x_avg.iter_mut().zip(&x).for_each(|(a, b)| *a += w * (b - *a));
             y_avg.iter_mut().zip(&y).for_each(|(a, b)| *a += w * (b - *a));
         }
-        done += CHECK_EVERY;
+        done += block;
         let (b_now, e_now) = eval(&x, &y, &mut scratch_m, &mut scratch_n);
         let (b_avg, e_avg) = eval(&x_avg, &y_avg, &mut scratch_m, &mut scratch_n);
         best.bound = best.bound.max(b_now).max(b_avg);
@@ -366,5 +381,42 @@ mod tests {
             assert!(f.bound <= opt + 1e-9, "{it} iterations: bound {} above {opt}", f.bound);
         }
         assert!(solve(&lp, 10_000, 1e-10, far()).bound >= opt - 1e-3);
+    }
+
+    /// min a  s.t.  a - b >= 0,  0 <= a <= 5,  1 <= b <= 5: the optimum is 1. `K'K` maps the
+    /// all-ones vector to zero, which must not break the step size.
+    #[test]
+    fn a_kernel_vector_does_not_stall_it() {
+        let lp = Lp {
+            c: vec![1.0, 0.0],
+            constant: 0.0,
+            lower: vec![0.0, 1.0],
+            upper: vec![5.0, 5.0],
+            rows: vec![vec![(0, 1.0), (1, -1.0)]],
+            q: vec![0.0],
+            eq: vec![false],
+        };
+        let f = solve(&lp, 10_000, 1e-10, far());
+        assert!(f.complete);
+        assert!(f.bound <= 1.0 + 1e-9 && f.bound >= 1.0 - 1e-3, "{}", f.bound);
+    }
+
+    /// Exactly the iterations asked for; a deadline already past stops it at once, and says so.
+    #[test]
+    fn runs_its_iterations_or_says_it_did_not() {
+        let lp = Lp {
+            c: vec![1.0, 2.0],
+            constant: 0.0,
+            lower: vec![0.0, 0.0],
+            upper: vec![10.0, 10.0],
+            rows: vec![vec![(0, 1.0), (1, 1.0)]],
+            q: vec![3.0],
+            eq: vec![false],
+        };
+        let f = solve(&lp, 100, 0.0, far());
+        assert_eq!((f.iterations, f.complete), (100, true));
+        let f = solve(&lp, 100, 0.0, Instant::now());
+        assert_eq!((f.iterations, f.complete), (0, false));
+        assert!(f.bound <= 3.0);
     }
 }

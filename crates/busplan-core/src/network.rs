@@ -603,6 +603,29 @@ impl Network {
         let fixed = if self.is_origin_leg(leg) { t.fixed_cost_yuan } else { 0.0 };
         fixed + t.cost_per_km_yuan * self.legs[leg].km
     }
+
+    /// The network with only the paths `keep` (ascending, so each commodity's stay cheapest
+    /// first), numbered anew. Every other field is kept: none refers to a path.
+    pub(crate) fn restricted(&self, keep: &[usize]) -> Network {
+        let mut paths = Vec::with_capacity(keep.len());
+        let mut paths_of = vec![Vec::new(); self.commodities.len()];
+        for &p in keep {
+            paths_of[self.paths[p].commodity].push(paths.len());
+            paths.push(self.paths[p].clone());
+        }
+        Network {
+            commodities: self.commodities.clone(),
+            legs: self.legs.clone(),
+            paths,
+            paths_of,
+            cap: self.cap.clone(),
+            acc_cap: self.acc_cap.clone(),
+            leg_time: self.leg_time.clone(),
+            floor: self.floor.clone(),
+            pair_bound: self.pair_bound,
+            pruned: self.pruned,
+        }
+    }
 }
 
 /// A scenario from JSON and its network, for unit tests.

@@ -529,7 +529,12 @@ pub const PDHG_ITERATIONS: usize = 5_000;
 const SUPPORT_FLOW: f64 = 0.1;
 
 fn lp_fits(net: &Network, backend: Backend) -> bool {
-    LP_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n)
+    paths_within(&LP_PATHS, net, backend)
+}
+
+/// Whether the network has at most the paths that `limits` allows the backend.
+fn paths_within(limits: &[(Backend, usize)], net: &Network, backend: Backend) -> bool {
+    limits.iter().any(|&(b, n)| b == backend && net.paths.len() <= n)
 }
 
 fn remaining(deadline: Instant) -> f64 {
@@ -550,7 +555,7 @@ struct Relaxed {
 /// and its `x` (if `start`) the optimum of the simplex on the paths that PDHG's answer uses
 /// (a vertex rounds better than PDHG's spread flows). `None` if the solver gave up in time.
 fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
-    if SIMPLEX_PATHS.iter().any(|&(b, n)| b == backend && net.paths.len() <= n) {
+    if paths_within(&SIMPLEX_PATHS, net, backend) {
         let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
         return Ok(r.map(|(bound, x)| Relaxed { bound, x, complete: true }));
     }
@@ -576,22 +581,15 @@ fn pdhg_relaxation(
     if !found.bound.is_finite() {
         return Ok(None);
     }
-    let pd_x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
-    let mut x = pd_x.clone();
+    let mut x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
     let mut complete = found.complete;
     if start {
         // The exact LP on the support, with linking cuts: small and quick.
-        let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| pd_x[p] > SUPPORT_FLOW).collect();
-        let mut sub = net.clone();
-        sub.paths = keep.iter().map(|&p| net.paths[p].clone()).collect();
-        sub.paths_of = vec![Vec::new(); net.commodities.len()];
-        for (i, p) in sub.paths.iter().enumerate() {
-            sub.paths_of[p.commodity].push(i);
-        }
-        if let Some((_, sx)) = lp_relaxation(s, &sub, backend, model::Cuts::LINKING, remaining(deadline))? {
+        let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
+        if let Some((_, sx)) = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))? {
             x = vec![0.0; net.paths.len()];
-            for (i, &p) in keep.iter().enumerate() {
-                x[p] = sx[i];
+            for (&p, v) in keep.iter().zip(sx) {
+                x[p] = v;
             }
         } else if Instant::now() >= deadline {
             complete = false;
@@ -721,13 +719,13 @@ fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline:
         return None;
     }
     let m = model::build(s, net, true, MICROLP_BNB_CUTS);
-    // good_lp's own numbering of the variables, which its microlp adapter keeps.
-    let order: Vec<good_lp::Variable> = m.vars.iter_variables_with_def().map(|(v, _)| v).collect();
-    let nodes = nodes_for(order.len());
+    let n = m.vars.len();
+    let nodes = nodes_for(n);
     if nodes < BNB_MIN_NODES {
         return None;
     }
     let start = m.start(warm);
+    let index = m.columns();
     let (vars, objective, constraints, shell) = m.into_parts();
     // Straight to microlp, past good_lp's check of integer bounds against i32: validation caps
     // workers and fleets far below it.
@@ -737,8 +735,7 @@ fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline:
     }
     // microlp numbers its variables in creation order, as good_lp does: handles for them.
     let mut numbering = microlp::Problem::new(microlp::OptimizationDirection::Minimize);
-    let handles: Vec<microlp::Variable> = order.iter().map(|_| numbering.add_var(0.0, (0.0, 0.0))).collect();
-    let index: std::collections::HashMap<good_lp::Variable, usize> = order.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+    let handles: Vec<microlp::Variable> = (0..n).map(|_| numbering.add_var(0.0, (0.0, 0.0))).collect();
     let mut o = microlp::SolveOptions::default();
     o.node_limit = Some(nodes);
     o.mip_gap = gap;
@@ -754,7 +751,7 @@ fn fixed_bnb(s: &Scenario, net: &Network, warm: &Allocation, gap: f64, deadline:
     };
     let sol = out.into_solution().ok()?;
     let values: Vec<f64> = sol.iter().map(|(_, v)| v).collect();
-    if values.len() != order.len() {
+    if values.len() != n {
         return None;
     }
     let alloc = shell.read(|v| values[index[&v]]);

@@ -20,7 +20,7 @@ use super::Allocation;
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The model, ready to hand to a solver backend (its solver types stay inside the crate).
 pub struct Model {
@@ -446,6 +446,12 @@ impl Model {
         let Model { vars, objective, constraints, x, u, y, z } = self;
         let shell = Model { vars: ProblemVariables::new(), objective: objective.clone(), constraints: Vec::new(), x, u, y, z };
         (vars, objective, constraints, shell)
+    }
+
+    /// The column of each variable in `good_lp`'s numbering (creation order), which its microlp
+    /// adapter keeps: for code that hands the model to a solver by hand.
+    pub(crate) fn columns(&self) -> HashMap<Variable, usize> {
+        self.vars.iter_variables_with_def().enumerate().map(|(j, (v, _))| (v, j)).collect()
     }
 
     /// Values of every variable for an allocation, as a warm start.

@@ -15,7 +15,6 @@
 
 use super::model::Model;
 use good_lp::IntoAffineExpression;
-use std::collections::HashMap;
 use std::time::Instant;
 
 /// A boxed LP in the form above.
@@ -42,9 +41,8 @@ impl Lp {
     /// each `x_p`. `None` if a bound is not finite (the Lagrangian bound needs boxes).
     pub(crate) fn from_model(m: &Model) -> Option<(Lp, Vec<usize>)> {
         let mut lp = Lp::default();
-        let mut column = HashMap::new();
-        for (j, (v, def)) in m.vars.iter_variables_with_def().enumerate() {
-            column.insert(v, j);
+        let column = m.columns();
+        for (_, def) in m.vars.iter_variables_with_def() {
             lp.lower.push(def.get_min());
             lp.upper.push(def.get_max());
         }

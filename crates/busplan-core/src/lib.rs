@@ -148,8 +148,11 @@ fn plan_validated(
     let name = allocator.name();
     // The strategy's other candidates (`fast`'s plan by hand, `exact`'s warm start): the plan
     // keeps whichever costs least with the waits at hubs timed.
+    // A candidate that cannot be turned into buses is passed over: the chosen plan stands.
     for alloc in &solved.also {
-        take(extract::extract(s, &travel, &net, alloc)?, &mut chosen);
+        if let Ok(candidate) = extract::extract(s, &travel, &net, alloc) {
+            take(candidate, &mut chosen);
+        }
     }
     // The direct-only plan is the baseline of the saving, and a candidate too.
     let direct_only_cost = if opts.compare_direct && name != "direct" {

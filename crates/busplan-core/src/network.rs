@@ -134,6 +134,8 @@ pub struct Network {
     pub pair_bound: f64,
     /// Whether some commodity had more than [`MAX_PATHS`] paths and lost the most expensive.
     pub pruned: bool,
+    /// Each hub's feeders `(beta, alpha)` (see [`Class`]), from which its classes were cut.
+    pub(crate) feeders: Vec<Vec<(i64, i64)>>,
 }
 
 /// Most routes kept per commodity (cheapest estimates first, and the best direct path), each
@@ -154,6 +156,25 @@ pub const CLASS_LEGS: usize = 400;
 /// classes per hub are halved (6, 3, 1) and the network built again, since the LP grows with
 /// the paths and a larger LP costs more than the waiting it prices.
 pub const CLASS_PATHS: usize = 8_000;
+
+/// Most paths of [`Network::finer`]: the search on it takes about 0.3 s on the city tier
+/// (13,159 paths against 7,079).
+pub const FINER_PATHS: usize = 20_000;
+
+/// The speeds of the plan: timetables at the slowest speed of the types that have buses, so
+/// that any bus may take any leg; worker time at the fastest (a lower estimate). `(slow, fast)`
+/// in km/h.
+fn planning_speeds(s: &Scenario) -> (f64, f64) {
+    let has_buses = |id: &str| {
+        s.origins.iter().map(|o| &o.fleet).chain(s.hubs.iter().map(|h| &h.fleet)).any(|f| f.get(id).is_some_and(|&n| n > 0))
+    };
+    let mut speeds: Vec<f64> =
+        (0..s.vehicle_types.len()).filter(|&v| has_buses(&s.vehicle_types[v].id)).map(|v| s.speed_of(v)).collect();
+    if speeds.is_empty() {
+        speeds = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
+    }
+    (speeds.iter().copied().fold(f64::INFINITY, f64::min), speeds.iter().copied().fold(0.0, f64::max))
+}
 
 /// Groups a hub's feeders `(beta, alpha)` into at most `most` departure classes, cut at the
 /// widest gaps between consecutive `beta`s; in order of `by_min`. A hub with no feeder has one
@@ -195,9 +216,20 @@ pub enum Edge {
 impl Network {
     /// Builds commodities, legs and paths.
     pub fn new(s: &Scenario, travel: &TravelTable) -> Network {
+        let (slow, fast) = planning_speeds(s);
+        let id = |site: Site| -> &str {
+            match site {
+                Site::Origin(i) => &s.origins[i].id,
+                Site::Hub(i) => &s.hubs[i].id,
+                Site::Dest(i) => &s.destinations[i].id,
+            }
+        };
+        let drive = |from: Site, to: Site| -> Option<(f64, u32, u32)> {
+            Some((travel.km(id(from), id(to))?, travel.minutes(id(from), id(to), slow)?, travel.minutes(id(from), id(to), fast)?))
+        };
         let mut most = MAX_CLASSES;
         loop {
-            let (net, used) = Network::with_classes(s, travel, most);
+            let (net, used) = Network::with_classes(s, &drive, None, most, CLASS_LEGS);
             if used == 1 || net.paths.len() <= CLASS_PATHS {
                 return net;
             }
@@ -205,21 +237,39 @@ impl Network {
         }
     }
 
-    /// Builds the network with at most `most` departure classes per hub; also gives the most
-    /// a hub was allowed.
-    fn with_classes(s: &Scenario, travel: &TravelTable, most: usize) -> (Network, usize) {
-        // Timetables are planned at the slowest speed of the types that have buses, so that any
-        // bus may take any leg; worker time is priced at the fastest (a lower estimate).
-        let has_buses = |id: &str| {
-            s.origins.iter().map(|o| &o.fleet).chain(s.hubs.iter().map(|h| &h.fleet)).any(|f| f.get(id).is_some_and(|&n| n > 0))
-        };
-        let mut speeds: Vec<f64> =
-            (0..s.vehicle_types.len()).filter(|&v| has_buses(&s.vehicle_types[v].id)).map(|v| s.speed_of(v)).collect();
-        if speeds.is_empty() {
-            speeds = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
+    /// The same network with up to [`MAX_CLASSES`] departure classes at every hub, whatever
+    /// its destinations ([`CLASS_LEGS`] and [`CLASS_PATHS`] do not apply), for a search that
+    /// prices more of the waiting at hubs; `None` if that gives no more classes, if paths were
+    /// pruned (the two networks might keep different routes) or if it would have more than
+    /// [`FINER_PATHS`] paths. Its legs are this network's legs (km and minutes as they are),
+    /// split into more classes cut from the same feeders; each of its classes lies within one
+    /// of this network's (both cut at the widest gaps, the finer at more of them), so its plans
+    /// map back (see `solve::finer`).
+    pub(crate) fn finer(&self, s: &Scenario) -> Option<Network> {
+        if self.pruned {
+            return None;
         }
-        let slow = speeds.iter().copied().fold(f64::INFINITY, f64::min);
-        let fast = speeds.iter().copied().fold(0.0, f64::max);
+        let mut known: BTreeMap<(Site, Site), (f64, u32, u32)> = BTreeMap::new();
+        for l in &self.legs {
+            known.entry((l.from, l.to)).or_insert((l.km, l.slow_min, l.fast_min));
+        }
+        let drive = |from: Site, to: Site| known.get(&(from, to)).copied();
+        let (fine, _) = Network::with_classes(s, &drive, Some(&self.feeders), MAX_CLASSES, usize::MAX);
+        (fine.legs.len() > self.legs.len() && fine.paths.len() <= FINER_PATHS && !fine.pruned).then_some(fine)
+    }
+
+    /// Builds the network with at most `most` departure classes per hub and `class_legs` class
+    /// legs per hub (see [`CLASS_LEGS`]); `drive` gives a leg's km and its minutes at the
+    /// slowest and the fastest speed of [`planning_speeds`] (`None`: no road); the classes are
+    /// cut from `given_feeders` if given, else from the legs built. Also gives the most classes
+    /// a hub was allowed.
+    fn with_classes(
+        s: &Scenario,
+        drive: &dyn Fn(Site, Site) -> Option<(f64, u32, u32)>,
+        given_feeders: Option<&[Vec<(i64, i64)>]>,
+        most: usize,
+        class_legs: usize,
+    ) -> (Network, usize) {
         let cap: Vec<u32> = s.vehicle_types.iter().map(crate::scenario::VehicleType::capped_seats).collect();
         let acc_cap: Vec<u32> = s.vehicle_types.iter().map(crate::scenario::VehicleType::capped_accessible_seats).collect();
         let any_acc_type = acc_cap.iter().any(|&a| a > 0);
@@ -241,13 +291,6 @@ impl Network {
             .map(|((origin, dest, accessible), count)| Commodity { origin, dest, accessible, count })
             .collect();
 
-        let id = |site: Site| -> &str {
-            match site {
-                Site::Origin(i) => &s.origins[i].id,
-                Site::Hub(i) => &s.hubs[i].id,
-                Site::Dest(i) => &s.destinations[i].id,
-            }
-        };
         let mut graph = DiGraph::new();
         let mut node: BTreeMap<Site, NodeIndex> = BTreeMap::new();
         let all_sites = (0..s.origins.len())
@@ -261,11 +304,7 @@ impl Network {
         let mut legs: Vec<BusLeg> = Vec::new();
         let mut leg_of: BTreeMap<(Site, Site), Vec<usize>> = BTreeMap::new();
         let mut add_leg = |from: Site, to: Site, classes: &[Class], legs: &mut Vec<BusLeg>, graph: &mut DiGraph<Site, Edge>| {
-            let (Some(km), Some(slow_min), Some(fast_min)) = (
-                travel.km(id(from), id(to)),
-                travel.minutes(id(from), id(to), slow),
-                travel.minutes(id(from), id(to), fast),
-            ) else {
+            let Some((km, slow_min, fast_min)) = drive(from, to) else {
                 return;
             };
             let classes: Vec<Option<Class>> = match (from, to) {
@@ -311,21 +350,27 @@ impl Network {
         let hub_index: BTreeMap<&str, usize> =
             s.hubs.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)).collect();
         // Feeders of each hub, `(beta, alpha)`: the origins that reach it and the services
-        // that end there.
-        let mut feeders: Vec<Vec<(i64, i64)>> = vec![Vec::new(); s.hubs.len()];
-        for l in &legs {
-            if let (Site::Origin(o), Site::Hub(h)) = (l.from, l.to) {
-                let ready = i64::from(s.origins[o].ready_min);
-                feeders[h].push((ready + i64::from(l.slow_min), ready + i64::from(l.fast_min)));
-            }
-        }
-        for svc in &s.services {
-            if let Some(&h) = hub_index.get(svc.to.as_str()) {
-                feeders[h].push((i64::from(svc.arrival_min), i64::from(svc.arrival_min)));
-            }
-        }
-        let per_hub = (CLASS_LEGS / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, most);
-        let classes: Vec<Vec<Class>> = feeders.into_iter().map(|f| classes_of(f, per_hub)).collect();
+        // that end there (or those given).
+        let feeders: Vec<Vec<(i64, i64)>> = given_feeders.map_or_else(
+            || {
+                let mut feeders = vec![Vec::new(); s.hubs.len()];
+                for l in &legs {
+                    if let (Site::Origin(o), Site::Hub(h)) = (l.from, l.to) {
+                        let ready = i64::from(s.origins[o].ready_min);
+                        feeders[h].push((ready + i64::from(l.slow_min), ready + i64::from(l.fast_min)));
+                    }
+                }
+                for svc in &s.services {
+                    if let Some(&h) = hub_index.get(svc.to.as_str()) {
+                        feeders[h].push((i64::from(svc.arrival_min), i64::from(svc.arrival_min)));
+                    }
+                }
+                feeders
+            },
+            <[Vec<(i64, i64)>]>::to_vec,
+        );
+        let per_hub = (class_legs / wanted_dest.iter().filter(|&&w| w).count().max(1)).clamp(1, most);
+        let classes: Vec<Vec<Class>> = feeders.iter().map(|f| classes_of(f.clone(), per_hub)).collect();
         for (h, hub_classes) in classes.iter().enumerate() {
             for d in (0..s.destinations.len()).filter(|&d| wanted_dest[d]) {
                 add_leg(Site::Hub(h), Site::Dest(d), hub_classes, &mut legs, &mut graph);
@@ -578,7 +623,7 @@ impl Network {
                 _ => 0,
             })
             .collect();
-        (Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pair_bound, pruned }, per_hub)
+        (Network { commodities, legs, paths, paths_of, cap, acc_cap, leg_time, floor, pair_bound, pruned, feeders }, per_hub)
     }
 
     /// A lower bound on every plan's cost: `sum_k q_k floor_k` (see [`Network::floor`]).
@@ -624,6 +669,7 @@ impl Network {
             floor: self.floor.clone(),
             pair_bound: self.pair_bound,
             pruned: self.pruned,
+            feeders: self.feeders.clone(),
         }
     }
 }

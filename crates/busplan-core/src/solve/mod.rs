@@ -196,8 +196,8 @@ impl Allocator for Fast {
         // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
         // plan with hubs may wait at a hub longer than the model priced).
         let mut also: Vec<Allocation> = hand.into_iter().collect();
-        // The search once more where the waiting at hubs is priced class by class: one more
-        // plan candidate (the model prices it no lower than the search's answer).
+        // The search once more where more of the waiting at hubs is priced: one more plan
+        // candidate.
         also.extend(finer::polish(s, net, &alloc, deadline));
         let mut bound = lp.map(|l| l.bound);
         let mut proven = false;
@@ -520,13 +520,14 @@ pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backen
 /// Paths up to which each backend's simplex solves the LP relaxation; above, it is solved by
 /// the first-order method of [`pdhg`] for [`PDHG_ITERATIONS`]. microlp's simplex took 6.2-6.6 s
 /// on the city tier (7,079 paths, linking cuts only) and 1.0-1.4 s on 50,000 workers (4,990
-/// paths); PDHG with every cut took 2.6-3.8 s and 0.7-1.1 s, for a bound 0.2 % above and
-/// 0.07 % below. Up to 2,000 paths the simplex is exact and takes tens of milliseconds.
+/// paths); PDHG with every cut took 2.6-3.8 s and 0.7-1.1 s, for a bound 0.3 % above and
+/// 0.06 % below (after its coordinate ascent). Up to 2,000 paths the simplex is exact and takes tens of milliseconds.
 pub const SIMPLEX_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
 
 /// Iterations of [`pdhg`] for the LP relaxation: a fixed amount of work, so that plans do not
 /// depend on the machine. On the city tier 5,000 gave a bound within 0.2 % of the LP optimum
-/// (7,097,918 against 7,110,785 yuan), 3,000 2 % below it (6,971,299), 8,000 7,106,301.
+/// (7,097,918 against 7,110,784 yuan; 7,105,251 after the coordinate ascent), 3,000 2 % below
+/// it (6,971,299), 8,000 7,106,301 (7,107,264 after the ascent).
 pub const PDHG_ITERATIONS: usize = 5_000;
 
 /// Flow above which a path of PDHG's answer is kept for the exact LP that gives `fast` its start.

@@ -135,6 +135,17 @@ impl Csr {
     }
 }
 
+/// The Lagrangian bound `L(y) = q'y + sum_j min(lo_j r_j, hi_j r_j)` with `r = c - kty`
+/// (`kty = K'y`).
+fn lagrangian(q: &[f64], y: &[f64], c: &[f64], kty: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
+    let mut bound: f64 = q.iter().zip(y).map(|(a, b)| a * b).sum();
+    for j in 0..c.len() {
+        let r = c[j] - kty[j];
+        bound += if r >= 0.0 { r * lo[j] } else { r * hi[j] };
+    }
+    bound
+}
+
 fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
@@ -239,13 +250,8 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
     let eval = |x: &[f64], y: &[f64], kx: &mut [f64], kty: &mut [f64]| -> (f64, f64) {
         k.mul(x, kx);
         kt.mul(y, kty);
-        let mut bound: f64 = q.iter().zip(y).map(|(a, b)| a * b).sum();
-        let mut primal = 0.0;
-        for j in 0..n {
-            let r = c[j] - kty[j];
-            bound += if r >= 0.0 { r * lo[j] } else { r * hi[j] };
-            primal += c[j] * x[j];
-        }
+        let bound = lagrangian(&q, y, &c, kty, &lo, &hi);
+        let primal: f64 = c.iter().zip(x).map(|(a, b)| a * b).sum();
         let mut res = 0.0;
         for i in 0..m {
             let d = q[i] - kx[i];
@@ -365,16 +371,10 @@ fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &
         }
     }
     let mut r = vec![0.0; n];
-    let reduced = |y: &[f64], r: &mut [f64]| {
-        kt.mul(y, r);
-        for j in 0..n {
-            r[j] = c[j] - r[j];
-        }
-    };
-    reduced(y, &mut r);
-    let value = |y: &[f64], r: &[f64]| -> f64 {
-        q.iter().zip(y).map(|(a, b)| a * b).sum::<f64>() + (0..n).map(|j| if r[j] >= 0.0 { r[j] * lo[j] } else { r[j] * hi[j] }).sum::<f64>()
-    };
+    kt.mul(y, &mut r);
+    for j in 0..n {
+        r[j] = c[j] - r[j];
+    }
     let mut points: Vec<(f64, f64)> = Vec::new();
     for _ in 0..sweeps {
         for i in 0..q.len() {
@@ -446,9 +446,9 @@ fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &
             }
         }
     }
-    // The bound of the final `y` from reduced costs computed afresh, not from the updates.
-    reduced(y, &mut r);
-    value(y, &r)
+    // The bound of the final `y` from `K'y` computed afresh, not from the updates.
+    kt.mul(y, &mut r);
+    lagrangian(q, y, c, &r, lo, hi)
 }
 
 #[cfg(test)]

@@ -56,16 +56,27 @@ fn feeder(s: &Scenario, net: &Network, p: usize) -> i64 {
     path.service.map_or(net.leg_time[path.legs[0]], |si| i64::from(s.services[si].arrival_min))
 }
 
-/// Each route's paths, by their last leg's `by_min`.
-fn by_route(net: &Network) -> BTreeMap<Route, Vec<(i64, usize)>> {
-    let mut index: BTreeMap<Route, Vec<(i64, usize)>> = BTreeMap::new();
-    for (p, path) in net.paths.iter().enumerate() {
-        index.entry(route(net, p)).or_default().push((by_min(net, path.legs[path.legs.len() - 1]), p));
+/// Indices `(key, by_min, index)` grouped by key, each group by ascending `by_min`.
+fn grouped<K: Ord>(entries: impl Iterator<Item = (K, i64, usize)>) -> BTreeMap<K, Vec<(i64, usize)>> {
+    let mut index: BTreeMap<K, Vec<(i64, usize)>> = BTreeMap::new();
+    for (key, by, i) in entries {
+        index.entry(key).or_default().push((by, i));
     }
-    for paths in index.values_mut() {
-        paths.sort_unstable();
+    for group in index.values_mut() {
+        group.sort_unstable();
     }
     index
+}
+
+/// Each route's paths, by their last leg's `by_min`.
+fn by_route(net: &Network) -> BTreeMap<Route, Vec<(i64, usize)>> {
+    grouped(net.paths.iter().enumerate().map(|(p, path)| (route(net, p), by_min(net, path.legs[path.legs.len() - 1]), p)))
+}
+
+/// The entry of a group of [`grouped`] of the least `by_min` at or after `at`: the class that
+/// takes a bus whose latest feeder arrives at `at`, or that contains a class ending at `at`.
+fn at_or_after(group: &[(i64, usize)], at: i64) -> Option<usize> {
+    group.iter().find(|&&(by, _)| by >= at).map(|&(_, i)| i)
 }
 
 /// The search's answer on `net` refined on [`Network::finer`] and mapped back, or `None` if
@@ -133,8 +144,7 @@ fn down(s: &Scenario, coarse: &Network, fine: &Network, alloc: &Allocation) -> O
         let options = index.get(&route(coarse, p))?;
         let pieces = parts.remove(&p).unwrap_or_else(|| vec![(i64::MIN, x)]);
         for (latest, n) in pieces {
-            let &(_, q) = options.iter().find(|&&(by, _)| by >= latest)?;
-            st.flow[q] += n;
+            st.flow[at_or_after(options, latest)?] += n;
         }
     }
     Some(st)
@@ -145,19 +155,12 @@ fn down(s: &Scenario, coarse: &Network, fine: &Network, alloc: &Allocation) -> O
 fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Option<Allocation> {
     let nv = s.vehicle_types.len();
     let index = by_route(coarse);
-    let mut legs: BTreeMap<(Site, Site), Vec<(i64, usize)>> = BTreeMap::new();
-    for a in 0..coarse.legs.len() {
-        legs.entry(ends(coarse, a)).or_default().push((by_min(coarse, a), a));
-    }
-    for ls in legs.values_mut() {
-        ls.sort_unstable();
-    }
+    let legs = grouped((0..coarse.legs.len()).map(|a| (ends(coarse, a), by_min(coarse, a), a)));
     let mut flow = vec![0; coarse.paths.len()];
     for (p, &x) in alloc.flow.iter().enumerate() {
         if x > 0 {
             let last = by_min(fine, fine.paths[p].legs[fine.paths[p].legs.len() - 1]);
-            let &(_, q) = index.get(&route(fine, p))?.iter().find(|&&(by, _)| by >= last)?;
-            flow[q] += x;
+            flow[at_or_after(index.get(&route(fine, p))?, last)?] += x;
         }
     }
     let mut buses = vec![vec![0; nv]; coarse.legs.len()];
@@ -165,8 +168,7 @@ fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Opt
         if row.iter().all(|&n| n == 0) {
             continue;
         }
-        let by = by_min(fine, a);
-        let &(_, b) = legs.get(&ends(fine, a))?.iter().find(|&&(c, _)| c >= by)?;
+        let b = at_or_after(legs.get(&ends(fine, a))?, by_min(fine, a))?;
         for (sum, &n) in buses[b].iter_mut().zip(row) {
             *sum += n;
         }
@@ -221,16 +223,11 @@ mod tests {
         let polished = polish(&s, &net, &alloc, far).expect("a polished answer");
         let served = |a: &Allocation| a.unserved.iter().sum::<u32>();
         assert_eq!(served(&polished), served(&alloc));
-        let parts = crate::extract::extract(&s, &travel, &net, &polished).expect("the polished answer has buses");
-        let plan = crate::assemble(&s, &crate::Options::default(), parts, 0.0, crate::solve::Outcome::Feasible, None);
-        let report = crate::check::check(&s, &plan);
-        assert!(report.is_ok(), "{:?}", &report.violations[..report.violations.len().min(5)]);
-        let before = crate::extract::extract(&s, &travel, &net, &alloc).unwrap();
-        let before = crate::plan::totals(&s, &before.vehicles, &before.services, &before.unserved, None).cost;
-        assert!(plan.totals.cost < before, "polished {} not below {before}", plan.totals.cost);
+        let (after, before) = (checked_cost(&s, &travel, &net, &polished), checked_cost(&s, &travel, &net, &alloc));
+        assert!(after < before, "polished {after} not below {before}");
     }
 
-    /// Plans the allocation of `net` and checks it.
+    /// Plans the allocation of `net`, checks the plan and gives its cost.
     fn checked_cost(s: &Scenario, travel: &TravelTable, net: &Network, a: &Allocation) -> f64 {
         let parts = crate::extract::extract(s, travel, net, a).expect("the mapped answer has buses");
         let plan = crate::assemble(s, &crate::Options::default(), parts, 0.0, crate::solve::Outcome::Feasible, None);

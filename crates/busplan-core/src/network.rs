@@ -255,7 +255,16 @@ impl Network {
     pub(crate) fn finer(&self, s: &Scenario) -> Option<Network> {
         // A network above half the limit would rarely stay under it with more classes; it is
         // not built only to be dropped.
-        if self.pruned || self.paths.len() > FINER_PATHS / 2 {
+        if self.paths.len() > FINER_PATHS / 2 {
+            return None;
+        }
+        self.with_most_classes(s, MAX_CLASSES, FINER_PATHS)
+    }
+
+    /// This network's legs and routes with up to `most` classes per hub (see [`Network::finer`]),
+    /// if that splits some class and gives at most `most_paths` paths.
+    pub(crate) fn with_most_classes(&self, s: &Scenario, most: usize, most_paths: usize) -> Option<Network> {
+        if self.pruned {
             return None;
         }
         let mut known: BTreeMap<(Site, Site), (f64, u32, u32)> = BTreeMap::new();
@@ -263,8 +272,8 @@ impl Network {
             known.entry((l.from, l.to)).or_insert((l.km, l.slow_min, l.fast_min));
         }
         let drive = |from: Site, to: Site| known.get(&(from, to)).copied();
-        let (fine, _) = Network::with_classes(s, &drive, Some(&self.feeders), MAX_CLASSES, usize::MAX);
-        (fine.legs.len() > self.legs.len() && fine.paths.len() <= FINER_PATHS && !fine.pruned).then_some(fine)
+        let (fine, _) = Network::with_classes(s, &drive, Some(&self.feeders), most, usize::MAX);
+        (fine.legs.len() > self.legs.len() && fine.paths.len() <= most_paths && !fine.pruned).then_some(fine)
     }
 
     /// The network of [`Network::new`] with at most `most` departure classes per hub, for

@@ -150,12 +150,19 @@ fn down(s: &Scenario, coarse: &Network, fine: &Network, alloc: &Allocation) -> O
     Some(st)
 }
 
+/// The leg of `coarse` that each leg of `fine` maps to (see the module's "Up"), `None` where
+/// `coarse` has no such leg.
+pub(super) fn legs_up(fine: &Network, coarse: &Network) -> Vec<Option<usize>> {
+    let legs = grouped((0..coarse.legs.len()).map(|a| (ends(coarse, a), by_min(coarse, a), a)));
+    (0..fine.legs.len()).map(|a| at_or_after(legs.get(&ends(fine, a))?, by_min(fine, a))).collect()
+}
+
 /// An allocation of `fine` as one of `coarse` (see the module's "Up"); `None` if a route or
 /// leg is missing from `coarse`.
 fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Option<Allocation> {
     let nv = s.vehicle_types.len();
     let index = by_route(coarse);
-    let legs = grouped((0..coarse.legs.len()).map(|a| (ends(coarse, a), by_min(coarse, a), a)));
+    let legs = legs_up(fine, coarse);
     let mut flow = vec![0; coarse.paths.len()];
     for (p, &x) in alloc.flow.iter().enumerate() {
         if x > 0 {
@@ -168,8 +175,7 @@ fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Opt
         if row.iter().all(|&n| n == 0) {
             continue;
         }
-        let b = at_or_after(legs.get(&ends(fine, a))?, by_min(fine, a))?;
-        for (sum, &n) in buses[b].iter_mut().zip(row) {
+        for (sum, &n) in buses[legs[a]?].iter_mut().zip(row) {
             *sum += n;
         }
     }

@@ -82,7 +82,12 @@ pub(crate) struct Found {
     pub iterations: usize,
     /// Whether it ended on its iterations or its tolerance, not on the deadline.
     pub complete: bool,
+    /// The duals of `bound` (after the ascent), one per row.
+    pub y: Vec<f64>,
 }
+
+/// Rows per parallel task of a sparse product.
+const MUL_ROWS: usize = 1_024;
 
 /// A sparse matrix by rows.
 struct Csr {
@@ -104,12 +109,17 @@ impl Csr {
         m
     }
 
-    /// `out = A x`, each row summed in order.
+    /// `out = A x`, each row summed in order (rows in parallel: the result does not depend
+    /// on the threads).
     fn mul(&self, x: &[f64], out: &mut [f64]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            let (a, b) = (self.start[i], self.start[i + 1]);
-            *o = self.col[a..b].iter().zip(&self.val[a..b]).map(|(&j, v)| v * x[j as usize]).sum();
-        }
+        use rayon::prelude::*;
+        out.par_chunks_mut(MUL_ROWS).enumerate().for_each(|(c, chunk)| {
+            for (r, o) in chunk.iter_mut().enumerate() {
+                let i = c * MUL_ROWS + r;
+                let (a, b) = (self.start[i], self.start[i + 1]);
+                *o = self.col[a..b].iter().zip(&self.val[a..b]).map(|(&j, v)| v * x[j as usize]).sum();
+            }
+        });
     }
 
     fn transpose(&self, ncols: usize) -> Csr {
@@ -207,6 +217,12 @@ fn scale(rows: &mut [Vec<(usize, f64)>], n: usize) -> (Vec<f64>, Vec<f64>) {
 /// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false). Deterministic: the same LP
 /// and limits give the same bits unless the deadline stops it.
 pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> Found {
+    solve_from(lp, iterations, tol, deadline, None)
+}
+
+/// [`solve`] from a start `(x, y)` instead of zero (`x` is clamped to its bounds, `y` to the
+/// rows' signs).
+pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant, start: Option<(&[f64], &[f64])>) -> Found {
     let n = lp.c.len();
     let m = lp.rows.len();
     let mut rows = lp.rows.clone();
@@ -263,13 +279,18 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
         (bound, res.max(gap))
     };
 
-    let mut x: Vec<f64> = (0..n).map(|j| 0.0f64.clamp(lo[j], hi[j])).collect();
-    let mut y = vec![0.0f64; m];
+    let (mut x, mut y): (Vec<f64>, Vec<f64>) = match start {
+        Some((x0, y0)) => (
+            (0..n).map(|j| (x0[j] / cs[j]).clamp(lo[j], hi[j])).collect(),
+            (0..m).map(|i| if eq[i] { y0[i] / rs[i] } else { (y0[i] / rs[i]).max(0.0) }).collect(),
+        ),
+        None => ((0..n).map(|j| 0.0f64.clamp(lo[j], hi[j])).collect(), vec![0.0f64; m]),
+    };
     let (mut x_avg, mut y_avg, mut weight) = (x.clone(), y.clone(), 0.0);
     let (mut x_restart, mut y_restart) = (x.clone(), y.clone());
     let (mut kx, mut kty, mut kx_new, mut x_new) = (vec![0.0; m], vec![0.0; n], vec![0.0; m], vec![0.0; n]);
     let (mut scratch_m, mut scratch_n) = (vec![0.0; m], vec![0.0; n]);
-    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true };
+    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true, y: Vec::new() };
     let mut y_best = y.clone();
     let (mut best_err, mut err_at_restart) = (f64::INFINITY, f64::INFINITY);
     let mut done = 0;
@@ -345,6 +366,7 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
     }
     best.iterations = done;
     best.bound += lp.constant;
+    best.y = y_best.iter().zip(&rs).map(|(y, r)| y * r).collect();
     best.x.iter_mut().zip(&cs).for_each(|(x, s)| *x *= s);
     best
 }

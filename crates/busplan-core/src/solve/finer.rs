@@ -157,17 +157,28 @@ pub(super) fn legs_up(fine: &Network, coarse: &Network) -> Vec<Option<usize>> {
     (0..fine.legs.len()).map(|a| at_or_after(legs.get(&ends(fine, a))?, by_min(fine, a))).collect()
 }
 
+/// The path of `coarse` that each path of `fine` maps to (see the module's "Up"), `None` where
+/// `coarse` has no such path.
+pub(super) fn paths_up(fine: &Network, coarse: &Network) -> Vec<Option<usize>> {
+    let index = by_route(coarse);
+    (0..fine.paths.len())
+        .map(|p| {
+            let last = by_min(fine, fine.paths[p].legs[fine.paths[p].legs.len() - 1]);
+            at_or_after(index.get(&route(fine, p))?, last)
+        })
+        .collect()
+}
+
 /// An allocation of `fine` as one of `coarse` (see the module's "Up"); `None` if a route or
 /// leg is missing from `coarse`.
 fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Option<Allocation> {
     let nv = s.vehicle_types.len();
-    let index = by_route(coarse);
+    let paths = paths_up(fine, coarse);
     let legs = legs_up(fine, coarse);
     let mut flow = vec![0; coarse.paths.len()];
     for (p, &x) in alloc.flow.iter().enumerate() {
         if x > 0 {
-            let last = by_min(fine, fine.paths[p].legs[fine.paths[p].legs.len() - 1]);
-            flow[at_or_after(index.get(&route(fine, p))?, last)?] += x;
+            flow[paths[p]?] += x;
         }
     }
     let mut buses = vec![vec![0; nv]; coarse.legs.len()];

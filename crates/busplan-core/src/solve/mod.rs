@@ -26,6 +26,7 @@ pub mod slope;
 use crate::network::Network;
 use crate::scenario::Scenario;
 use good_lp::{ResolutionError, Solution, SolutionStatus, SolverModel, WithInitialSolution, WithMipGap, WithTimeLimit};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -173,17 +174,13 @@ impl Allocator for Fast {
         // as one more start for the search.
         // A relaxation cut short by its share of the clock (a simplex given up, PDHG short of
         // its iterations) makes the plan depend on the machine: the status then says so.
-        let mut lp_cut = false;
-        let lp = if net.pruned || !lp_fits(net, opts.backend) {
-            None
-        } else {
-            let now = Instant::now();
-            let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
-            let r = relaxation(s, net, opts.backend, true, lp_deadline)?;
-            lp_cut = r.as_ref().map_or(Instant::now() >= lp_deadline, |r| !r.complete);
-            r
-        };
+        let now = Instant::now();
+        let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
+        let (mut lp, fine) =
+            if net.pruned || !lp_fits(net, opts.backend) { (None, None) } else { model_relaxation(s, net, opts.backend, true, lp_deadline)? };
+        let lp_gave_up = lp.is_none() && !net.pruned && lp_fits(net, opts.backend) && Instant::now() >= lp_deadline;
         let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
+        let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
         // On small networks the LP with linking cuts only is cheap and often rounds to a
         // different plan: one more start.
         if lp.is_some() && net.paths.len() <= POLISH_PATHS {
@@ -192,7 +189,18 @@ impl Allocator for Fast {
                 starts.push(round_lp(s, net, &x));
             }
         }
-        let (alloc, hand) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts);
+        // The finer bound beside the search: it needs only the LP's duals.
+        let (finer, (alloc, hand)) = rayon::join(
+            || match (&lp, &fine) {
+                (Some(r), Some(fine)) => finer_bound(s, net, fine, &r.rows, &r.duals, lp_deadline),
+                _ => None,
+            },
+            || fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals),
+        );
+        if let Some(r) = &mut lp {
+            r.with_finer(finer);
+        }
+        let lp_cut = lp_gave_up || lp.as_ref().is_some_and(|r| !r.complete);
         // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
         // plan with hubs may wait at a hub longer than the model priced).
         let mut also: Vec<Allocation> = hand.into_iter().collect();
@@ -453,17 +461,20 @@ pub const POLISH_PATHS: usize = 2_000;
 /// best-improvement local search while the time lasts (on scenarios of up to
 /// [`POLISH_PATHS`] paths).
 pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, deadline: Instant) -> Allocation {
-    fast_search_from(s, net, filter, deadline, Vec::new()).0
+    fast_search_from(s, net, filter, deadline, Vec::new(), Vec::new()).0
 }
 
-/// [`fast_search`] with more starts (states that load, such as a rounded LP solution); also
-/// gives the plan by hand as it was built (with hubs allowed), for the plan to weigh.
+/// [`fast_search`] with more starts (states that load, such as a rounded LP solution), and
+/// `rivals`: starts refined as well as the cheapest start, whatever they cost (the cheapest
+/// answer wins; ties to the cheapest start). Also gives the plan by hand as it was built (with
+/// hubs allowed), for the plan to weigh.
 pub fn fast_search_from(
     s: &Scenario,
     net: &Network,
     filter: heuristic::PathFilter,
     deadline: Instant,
     more: Vec<heuristic::State>,
+    rivals: Vec<heuristic::State>,
 ) -> (Allocation, Option<Allocation>) {
     // Starts: the plain construction, slope scaling's best, and (with hubs) the plan by hand.
     let mut starts = Vec::new();
@@ -503,10 +514,20 @@ pub fn fast_search_from(
         }
     }
     let costs: Vec<f64> = starts.iter().map(|st| st.cost(s, net).unwrap_or(f64::INFINITY)).collect();
-    let best = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
-    let mut st = starts.swap_remove(best);
-    refine::refine(s, net, filter, &mut st, deadline);
-    refine::guided(s, net, filter, &mut st, refine::GUIDED_WORK, deadline);
+    let best_start = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
+    // Each refined on its own thread (the result does not depend on the threads).
+    let mut refined: Vec<(f64, heuristic::State)> = std::iter::once(starts.swap_remove(best_start))
+        .chain(rivals)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|mut st| {
+            refine::refine(s, net, filter, &mut st, deadline);
+            refine::guided(s, net, filter, &mut st, refine::GUIDED_WORK, deadline);
+            (st.cost(s, net).unwrap_or(f64::INFINITY), st)
+        })
+        .collect();
+    let best = (0..refined.len()).min_by(|&a, &b| refined[a].0.total_cmp(&refined[b].0).then(a.cmp(&b))).expect("one start");
+    let st = refined.swap_remove(best).1;
     (st.allocation(s, net), hand.map(|h| h.allocation(s, net)))
 }
 
@@ -529,6 +550,15 @@ pub const SIMPLEX_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Ba
 /// (7,097,918 against 7,110,784 yuan; 7,105,251 after the coordinate ascent), 3,000 2 % below
 /// it (6,971,299), 8,000 7,106,301 (7,107,264 after the ascent).
 pub const PDHG_ITERATIONS: usize = 5_000;
+
+/// Iterations of [`PDHG_ITERATIONS`] (multiples of its check interval, 64) after which PDHG's
+/// point gives `fast` one more start: the simplex on its support, rounded. The supports differ
+/// and so do their vertices, and a start's cost says little about where the search ends
+/// (city tier seed 1: starts of 7,328,458 to 7,374,643 yuan ended at 7,223,998 to 7,251,581),
+/// so each is refined (about 0.17 s each on the city tier) and the cheapest answer kept. City
+/// tier seeds 1 to 3, plan cost with one start and with four: 7,279,308 -> 7,273,883,
+/// 7,115,434 -> 7,097,454, 6,979,978 -> 6,969,960.
+pub const START_SNAPSHOTS: [usize; 3] = [2_048, 3_008, 4_032];
 
 /// Flow above which a path of PDHG's answer is kept for the exact LP that gives `fast` its start.
 const SUPPORT_FLOW: f64 = 0.1;
@@ -556,6 +586,9 @@ struct Relaxed {
     /// PDHG's duals of the bound, and what each row is (empty from the simplex).
     duals: Vec<f64>,
     rows: Vec<model::Row>,
+    /// With PDHG and `start`, more starts: the simplex's flows on the supports of PDHG's
+    /// earlier points ([`START_SNAPSHOTS`]).
+    more: Vec<Vec<f64>>,
 }
 
 /// The LP relaxation of the model with every cut: by the backend's simplex up to
@@ -567,19 +600,32 @@ struct Relaxed {
 /// city tier's then takes 1.1 s instead of the simplex's 2.6 s, and the bound rises from the
 /// LP's optimum 7,110,784 to 7,130,277). `None` if the solver gave up in time.
 fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
+    let (mut r, fine) = model_relaxation(s, net, backend, start, deadline)?;
+    if let (Some(r), Some(fine)) = (&mut r, fine) {
+        r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
+    }
+    Ok(r)
+}
+
+/// [`relaxation`] without the finer bound: the model's LP, and the network of the finer bound
+/// where there is one (then the LP is solved by PDHG, whose duals the finer bound starts from).
+fn model_relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<(Option<Relaxed>, Option<Network>), SolveError> {
     let fine = if paths_within(&SIMPLEX_PATHS, net, Backend::Microlp) { None } else { net.with_most_classes(s, BOUND_CLASSES, BOUND_PATHS) };
     if fine.is_none() && paths_within(&SIMPLEX_PATHS, net, backend) {
         let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
-        return Ok(r.map(|(bound, x)| Relaxed { bound, x, complete: true, duals: Vec::new(), rows: Vec::new() }));
+        return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, duals: Vec::new(), rows: Vec::new(), more: Vec::new() }), None));
     }
-    let mut r = pdhg_relaxation(s, net, backend, start, PDHG_ITERATIONS, deadline)?;
-    if let (Some(r), Some(fine)) = (&mut r, fine) {
-        if let Some((bound, complete)) = finer_bound(s, net, &fine, &r.rows, &r.duals, deadline) {
-            r.bound = r.bound.max(bound);
-            r.complete &= complete;
+    Ok((pdhg_relaxation(s, net, backend, start, PDHG_ITERATIONS, deadline)?, fine))
+}
+
+impl Relaxed {
+    /// Takes the finer bound (and whether its PDHG ran to its end), if there is one.
+    fn with_finer(&mut self, finer: Option<(f64, bool)>) {
+        if let Some((bound, complete)) = finer {
+            self.bound = self.bound.max(bound);
+            self.complete &= complete;
         }
     }
-    Ok(r)
 }
 
 /// Most departure classes per hub of the network whose LP gives [`finer_bound`].
@@ -610,7 +656,7 @@ fn finer_bound(s: &Scenario, net: &Network, fine: &Network, rows: &[model::Row],
     let (lp, _) = pdhg::Lp::from_model(&m)?;
     drop(m);
     let x0 = vec![0.0; lp.c.len()];
-    let found = pdhg::solve_from(&lp, BOUND_ITERATIONS, 1e-9, deadline, Some((&x0, &y0)));
+    let found = pdhg::solve_from(&lp, BOUND_ITERATIONS, 1e-9, deadline, Some((&x0, &y0)), &[]);
     found.bound.is_finite().then(|| (below_tolerance(found.bound), found.complete))
 }
 
@@ -629,26 +675,39 @@ fn pdhg_relaxation(
     };
     let rows = std::mem::take(&mut m.rows);
     drop(m);
-    let found = pdhg::solve(&lp, iterations, 1e-9, deadline);
+    let snapshots: &[usize] = if start { &START_SNAPSHOTS } else { &[] };
+    let found = pdhg::solve_from(&lp, iterations, 1e-9, deadline, None, snapshots);
     drop(lp);
     if !found.bound.is_finite() {
         return Ok(None);
     }
     let mut x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
     let mut complete = found.complete;
+    let mut more = Vec::new();
     if start {
         // The exact LP on the support, with linking cuts: small and quick.
-        let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
-        if let Some((_, sx)) = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))? {
-            x = vec![0.0; net.paths.len()];
-            for (&p, v) in keep.iter().zip(sx) {
-                x[p] = v;
-            }
+        let on_support = |x: &[f64]| -> Result<Option<Vec<f64>>, SolveError> {
+            let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
+            let found = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))?;
+            Ok(found.map(|(_, sx)| {
+                let mut x = vec![0.0; net.paths.len()];
+                for (&p, v) in keep.iter().zip(sx) {
+                    x[p] = v;
+                }
+                x
+            }))
+        };
+        if let Some(sx) = on_support(&x)? {
+            x = sx;
         } else if Instant::now() >= deadline {
             complete = false;
         }
+        for snapshot in &found.snapshots {
+            let xs: Vec<f64> = columns.iter().map(|&j| snapshot[j]).collect();
+            more.extend(on_support(&xs)?);
+        }
     }
-    Ok(Some(Relaxed { bound: below_tolerance(found.bound), x, complete, duals: found.y, rows }))
+    Ok(Some(Relaxed { bound: below_tolerance(found.bound), x, complete, duals: found.y, rows, more }))
 }
 
 /// The LP relaxation with `cuts`: its optimum (slightly lowered for solver tolerance) and `x_p`.

@@ -84,6 +84,8 @@ pub(crate) struct Found {
     pub complete: bool,
     /// The duals of `bound` (after the ascent), one per row.
     pub y: Vec<f64>,
+    /// `x` as it was after each of the iteration counts asked for.
+    pub snapshots: Vec<Vec<f64>>,
 }
 
 /// Rows per parallel task of a sparse product.
@@ -212,17 +214,20 @@ fn scale(rows: &mut [Vec<(usize, f64)>], n: usize) -> (Vec<f64>, Vec<f64>) {
     (rs, cs)
 }
 
-/// Runs PDHG for `iterations`, or until the relative primal residual and the relative gap
-/// between the primal objective and the bound are both below `tol` (checked every
-/// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false). Deterministic: the same LP
-/// and limits give the same bits unless the deadline stops it.
+/// [`solve_from`] from zero, with no snapshots.
+#[cfg(test)]
 pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> Found {
-    solve_from(lp, iterations, tol, deadline, None)
+    solve_from(lp, iterations, tol, deadline, None, &[])
 }
 
-/// [`solve`] from a start `(x, y)` instead of zero (`x` is clamped to its bounds, `y` to the
-/// rows' signs).
-pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant, start: Option<(&[f64], &[f64])>) -> Found {
+/// Runs PDHG for `iterations`, or until the relative primal residual and the relative gap
+/// between the primal objective and the bound are both below `tol` (checked every
+/// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false), from `start = (x, y)`
+/// (`x` clamped to its bounds, `y` to the rows' signs) or from zero. Keeps the primal point of
+/// least error as it was after each iteration count in `snapshots` (multiples of
+/// [`CHECK_EVERY`]) in [`Found::snapshots`]. Deterministic: the same LP and limits give the
+/// same bits unless the deadline stops it.
+pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant, start: Option<(&[f64], &[f64])>, snapshots: &[usize]) -> Found {
     let n = lp.c.len();
     let m = lp.rows.len();
     let mut rows = lp.rows.clone();
@@ -290,7 +295,7 @@ pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant
     let (mut x_restart, mut y_restart) = (x.clone(), y.clone());
     let (mut kx, mut kty, mut kx_new, mut x_new) = (vec![0.0; m], vec![0.0; n], vec![0.0; m], vec![0.0; n]);
     let (mut scratch_m, mut scratch_n) = (vec![0.0; m], vec![0.0; n]);
-    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true, y: Vec::new() };
+    let mut best = Found { bound: f64::NEG_INFINITY, x: x.clone(), iterations: 0, complete: true, y: Vec::new(), snapshots: Vec::new() };
     let mut y_best = y.clone();
     let (mut best_err, mut err_at_restart) = (f64::INFINITY, f64::INFINITY);
     let mut done = 0;
@@ -322,6 +327,9 @@ pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant
             y_avg.iter_mut().zip(&y).for_each(|(a, b)| *a += w * (b - *a));
         }
         done += block;
+        if snapshots.contains(&done) {
+            best.snapshots.push(best.x.iter().zip(&cs).map(|(x, s)| x * s).collect());
+        }
         let (b_now, e_now) = eval(&x, &y, &mut scratch_m, &mut scratch_n);
         let (b_avg, e_avg) = eval(&x_avg, &y_avg, &mut scratch_m, &mut scratch_n);
         for (b, yy) in [(b_now, &y), (b_avg, &y_avg)] {

@@ -194,7 +194,7 @@ fn up(s: &Scenario, fine: &Network, coarse: &Network, alloc: &Allocation) -> Opt
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::travel::TravelTable;
     use std::time::Duration;
@@ -245,7 +245,7 @@ mod tests {
     }
 
     /// Plans the allocation of `net`, checks the plan and gives its cost.
-    fn checked_cost(s: &Scenario, travel: &TravelTable, net: &Network, a: &Allocation) -> f64 {
+    pub(crate) fn checked_cost(s: &Scenario, travel: &TravelTable, net: &Network, a: &Allocation) -> f64 {
         let parts = crate::extract::extract(s, travel, net, a).expect("the mapped answer has buses");
         let plan = crate::assemble(s, &crate::Options::default(), parts, 0.0, crate::solve::Outcome::Feasible, None);
         let report = crate::check::check(s, &plan);

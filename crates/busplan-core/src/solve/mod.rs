@@ -179,24 +179,28 @@ impl Allocator for Fast {
         let (mut lp, fine) =
             if net.pruned || !lp_fits(net, opts.backend) { (None, None) } else { model_relaxation(s, net, opts.backend, true, lp_deadline)? };
         let lp_gave_up = lp.is_none() && !net.pruned && lp_fits(net, opts.backend) && Instant::now() >= lp_deadline;
-        let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
-        let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
-        // On small networks the LP with linking cuts only is cheap and often rounds to a
-        // different plan: one more start.
-        if lp.is_some() && net.paths.len() <= POLISH_PATHS {
-            let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
-            if let Some((_, x)) = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, budget)? {
-                starts.push(round_lp(s, net, &x));
-            }
-        }
-        // The finer bound beside the search: it needs only the LP's duals.
-        let (finer, (alloc, hand)) = rayon::join(
-            || match (&lp, &fine) {
-                (Some(r), Some(fine)) => finer_bound(s, net, fine, &r.rows, &r.duals, lp_deadline),
-                _ => None,
+        // The finer bound needs only the LP's duals: it runs beside the starts and the search.
+        let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
+        let (finer, searched) = rayon::join(
+            || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
+            || -> Result<_, SolveError> {
+                if let Some(r) = &mut lp {
+                    to_vertices(s, net, opts.backend, r, lp_deadline)?;
+                }
+                let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
+                let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
+                // On small networks the LP with linking cuts only is cheap and often rounds to
+                // a different plan: one more start.
+                if lp.is_some() && net.paths.len() <= POLISH_PATHS {
+                    let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
+                    if let Some((_, x)) = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, budget)? {
+                        starts.push(round_lp(s, net, &x));
+                    }
+                }
+                Ok(fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals))
             },
-            || fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals),
         );
+        let (alloc, hand) = searched?;
         if let Some(r) = &mut lp {
             r.with_finer(finer);
         }
@@ -589,6 +593,9 @@ struct Relaxed {
     /// With PDHG and `start`, more starts: the simplex's flows on the supports of PDHG's
     /// earlier points ([`START_SNAPSHOTS`]).
     more: Vec<Vec<f64>>,
+    /// Whether `x` and `more` are still PDHG's own points, not yet the vertices of
+    /// [`to_vertices`].
+    pending: bool,
 }
 
 /// The LP relaxation of the model with every cut: by the backend's simplex up to
@@ -601,8 +608,11 @@ struct Relaxed {
 /// LP's optimum 7,110,784 to 7,130,277). `None` if the solver gave up in time.
 fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
     let (mut r, fine) = model_relaxation(s, net, backend, start, deadline)?;
-    if let (Some(r), Some(fine)) = (&mut r, fine) {
-        r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
+    if let Some(r) = &mut r {
+        if let Some(fine) = fine {
+            r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
+        }
+        to_vertices(s, net, backend, r, deadline)?;
     }
     Ok(r)
 }
@@ -613,9 +623,9 @@ fn model_relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, 
     let fine = if paths_within(&SIMPLEX_PATHS, net, Backend::Microlp) { None } else { net.with_most_classes(s, BOUND_CLASSES, BOUND_PATHS) };
     if fine.is_none() && paths_within(&SIMPLEX_PATHS, net, backend) {
         let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
-        return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, duals: Vec::new(), rows: Vec::new(), more: Vec::new() }), None));
+        return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, duals: Vec::new(), rows: Vec::new(), more: Vec::new(), pending: false }), None));
     }
-    Ok((pdhg_relaxation(s, net, backend, start, PDHG_ITERATIONS, deadline)?, fine))
+    Ok((pdhg_relaxation(s, net, start, PDHG_ITERATIONS, deadline), fine))
 }
 
 impl Relaxed {
@@ -644,10 +654,15 @@ pub const BOUND_ITERATIONS: usize = 2_000;
 /// priced), so its LP bounds every plan. It is solved by [`BOUND_ITERATIONS`] of PDHG from the
 /// model's duals `y` (rows named by `rows`), each fine row starting at the dual of the row it
 /// refines (its leg mapped by `finer::legs_up`; rows with no counterpart at 0). Gives the
-/// bound and whether PDHG ran to its end; `None` without duals or a finite bound.
+/// bound and whether PDHG ran to its end (minus infinity and `false` if the deadline left no
+/// bound); `None` without duals or a finite bound.
 fn finer_bound(s: &Scenario, net: &Network, fine: &Network, rows: &[model::Row], y: &[f64], deadline: Instant) -> Option<(f64, bool)> {
-    if rows.is_empty() || Instant::now() >= deadline {
+    if rows.is_empty() {
         return None;
+    }
+    // Out of time: no bound, and the run says the clock stopped it.
+    if Instant::now() >= deadline {
+        return Some((f64::NEG_INFINITY, false));
     }
     let legs = finer::legs_up(fine, net);
     let index: std::collections::HashMap<model::Row, usize> = rows.iter().enumerate().map(|(i, &r)| (r, i)).collect();
@@ -657,57 +672,72 @@ fn finer_bound(s: &Scenario, net: &Network, fine: &Network, rows: &[model::Row],
     drop(m);
     let x0 = vec![0.0; lp.c.len()];
     let found = pdhg::solve_from(&lp, BOUND_ITERATIONS, 1e-9, deadline, Some((&x0, &y0)), &[]);
-    found.bound.is_finite().then(|| (below_tolerance(found.bound), found.complete))
+    if found.bound.is_finite() {
+        Some((below_tolerance(found.bound), found.complete))
+    } else {
+        // Stopped before its first bound, or no finite bound at all.
+        (!found.complete).then_some((f64::NEG_INFINITY, false))
+    }
 }
 
-/// [`relaxation`] by PDHG, for `iterations`; `backend` solves the LP on the support.
+/// [`relaxation`] by PDHG, for `iterations`; with `start`, also PDHG's points after
+/// [`START_SNAPSHOTS`] iterations, and `x` and those points still to be made vertices
+/// ([`to_vertices`]).
 fn pdhg_relaxation(
     s: &Scenario,
     net: &Network,
-    backend: Backend,
     start: bool,
     iterations: usize,
     deadline: Instant,
-) -> Result<Option<Relaxed>, SolveError> {
+) -> Option<Relaxed> {
     let mut m = model::build(s, net, false, model::Cuts::ALL);
-    let Some((lp, columns)) = pdhg::Lp::from_model(&m) else {
-        return Ok(None);
-    };
+    let (lp, columns) = pdhg::Lp::from_model(&m)?;
     let rows = std::mem::take(&mut m.rows);
     drop(m);
     let snapshots: &[usize] = if start { &START_SNAPSHOTS } else { &[] };
     let found = pdhg::solve_from(&lp, iterations, 1e-9, deadline, None, snapshots);
     drop(lp);
     if !found.bound.is_finite() {
-        return Ok(None);
+        return None;
     }
-    let mut x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
-    let mut complete = found.complete;
-    let mut more = Vec::new();
-    if start {
-        // The exact LP on the support, with linking cuts: small and quick.
-        let on_support = |x: &[f64]| -> Result<Option<Vec<f64>>, SolveError> {
-            let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
-            let found = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))?;
-            Ok(found.map(|(_, sx)| {
-                let mut x = vec![0.0; net.paths.len()];
-                for (&p, v) in keep.iter().zip(sx) {
-                    x[p] = v;
-                }
-                x
-            }))
-        };
-        if let Some(sx) = on_support(&x)? {
-            x = sx;
-        } else if Instant::now() >= deadline {
-            complete = false;
-        }
-        for snapshot in &found.snapshots {
-            let xs: Vec<f64> = columns.iter().map(|&j| snapshot[j]).collect();
-            more.extend(on_support(&xs)?);
+    let x: Vec<f64> = columns.iter().map(|&j| found.x[j]).collect();
+    let more = found.snapshots.iter().map(|snapshot| columns.iter().map(|&j| snapshot[j]).collect()).collect();
+    Some(Relaxed { bound: below_tolerance(found.bound), x, complete: found.complete, duals: found.y, rows, more, pending: start })
+}
+
+/// PDHG's points of `r` (its answer and its snapshots) replaced by the optima of the simplex
+/// on their supports, with linking cuts (small and quick): vertices round better than PDHG's
+/// spread flows. A point the simplex gives up on in time is dropped (the answer's stays).
+fn to_vertices(s: &Scenario, net: &Network, backend: Backend, r: &mut Relaxed, deadline: Instant) -> Result<(), SolveError> {
+    if !std::mem::take(&mut r.pending) {
+        return Ok(());
+    }
+    let on_support = |x: &[f64]| -> Result<Option<Vec<f64>>, SolveError> {
+        let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
+        let found = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))?;
+        Ok(found.map(|(_, sx)| {
+            let mut x = vec![0.0; net.paths.len()];
+            for (&p, v) in keep.iter().zip(sx) {
+                x[p] = v;
+            }
+            x
+        }))
+    };
+    // A point lost to the clock makes the plan depend on the machine: the run then says so.
+    let lost = |r: &mut Relaxed| r.complete &= Instant::now() < deadline;
+    match on_support(&r.x)? {
+        Some(x) => r.x = x,
+        None => lost(r),
+    }
+    let mut vertices = Vec::new();
+    for x in std::mem::take(&mut r.more) {
+        match on_support(&x)? {
+            Some(v) => vertices.push(v),
+            None => lost(r),
         }
     }
-    Ok(Some(Relaxed { bound: below_tolerance(found.bound), x, complete, duals: found.y, rows, more }))
+    r.more = vertices;
+    Ok(())
 }
 
 /// The LP relaxation with `cuts`: its optimum (slightly lowered for solver tolerance) and `x_p`.
@@ -996,7 +1026,8 @@ mod tests {
         let net = crate::network::network_of(&s);
         let far = Instant::now() + Duration::from_secs(60);
         let exact = lp_relaxation(&s, &net, Backend::Microlp, model::Cuts::ALL, 60.0).unwrap().unwrap().0;
-        let pd = pdhg_relaxation(&s, &net, Backend::Microlp, true, PDHG_ITERATIONS, far).unwrap().unwrap();
+        let mut pd = pdhg_relaxation(&s, &net, true, PDHG_ITERATIONS, far).unwrap();
+        to_vertices(&s, &net, Backend::Microlp, &mut pd, far).unwrap();
         assert!(pd.bound <= exact, "{} above {exact}", pd.bound);
         assert!(pd.bound >= 0.999 * exact, "{} far below {exact}", pd.bound);
         let st = round_lp(&s, &net, &pd.x);
@@ -1007,18 +1038,25 @@ mod tests {
     }
 
     /// Small scenarios whose model network has one class per hub often have a finer network
-    /// of the bound, so the property test below is not empty.
+    /// of the bound (so the property test below is not empty), and there the finer bound is at
+    /// or below the cost of the plan of the search on the model's network: a plan whose hub
+    /// buses each serve one coarse class, which the finer network prices by finer classes.
     #[test]
-    fn small_scenarios_have_a_finer_bound() {
+    fn small_scenarios_have_a_finer_bound_below_their_plans() {
         let far = Instant::now() + Duration::from_secs(60);
-        let found = (0..20u64)
-            .filter(|&seed| {
-                let s = crate::generate::small(crate::generate::Small { origins: 3, hubs: 2, destinations: 3, types: 2, train: false }, seed);
-                let net = Network::with_most(&s, &crate::travel::TravelTable::new(&s).unwrap(), 1);
-                let r = pdhg_relaxation(&s, &net, Backend::Microlp, false, PDHG_ITERATIONS, far).unwrap().expect("a relaxation");
-                net.with_most_classes(&s, BOUND_CLASSES, BOUND_PATHS).and_then(|fine| finer_bound(&s, &net, &fine, &r.rows, &r.duals, far)).is_some()
-            })
-            .count();
+        let mut found = 0;
+        for seed in 0..20u64 {
+            let s = crate::generate::small(crate::generate::Small { origins: 3, hubs: 2, destinations: 3, types: 2, train: false }, seed);
+            let travel = crate::travel::TravelTable::new(&s).unwrap();
+            let net = Network::with_most(&s, &travel, 1);
+            let r = pdhg_relaxation(&s, &net, false, PDHG_ITERATIONS, far).expect("a relaxation");
+            let Some(fine) = net.with_most_classes(&s, BOUND_CLASSES, BOUND_PATHS) else { continue };
+            let (bound, complete) = finer_bound(&s, &net, &fine, &r.rows, &r.duals, far).expect("a finite bound");
+            assert!(complete);
+            let cost = finer::tests::checked_cost(&s, &travel, &net, &fast_search(&s, &net, heuristic::PathFilter::All, far));
+            assert!(bound <= cost + 1e-6 * cost, "seed {seed}: finer bound {bound} above the plan's {cost}");
+            found += 1;
+        }
         assert!(found >= 5, "{found} of 20");
     }
 
@@ -1027,7 +1065,8 @@ mod tests {
 
         /// The finer bound bounds plans: on random small scenarios whose model network has one
         /// to three classes per hub, from the model's PDHG duals, it is at or below the cost of
-        /// the plan of `fast` and, with HiGHS, of `exact` and of the finer network's MIP optimum.
+        /// the plan of the search on that network, of `fast`'s and, with HiGHS, of `exact`'s
+        /// and of the finer network's MIP optimum.
         #[test]
         fn finer_bound_stays_below_plans(seed in 0u64..1_000_000, hubs in 1usize..3, train: bool, most in 1usize..4) {
             let backend = if Backend::Highs.available() { Backend::Highs } else { Backend::Microlp };
@@ -1035,7 +1074,7 @@ mod tests {
             let travel = crate::travel::TravelTable::new(&s).unwrap();
             let net = Network::with_most(&s, &travel, most);
             let far = Instant::now() + Duration::from_secs(60);
-            let Some(r) = pdhg_relaxation(&s, &net, backend, false, PDHG_ITERATIONS, far).unwrap() else {
+            let Some(r) = pdhg_relaxation(&s, &net, false, PDHG_ITERATIONS, far) else {
                 return Ok(());
             };
             let Some(fine) = net.with_most_classes(&s, BOUND_CLASSES, BOUND_PATHS) else {
@@ -1044,7 +1083,11 @@ mod tests {
             let (bound, complete) = finer_bound(&s, &net, &fine, &r.rows, &r.duals, far).expect("a finite bound");
             proptest::prop_assert!(complete);
             let tol = |c: f64| 1e-6 * c.abs().max(1.0);
-            let mut costs = vec![crate::plan(&s, &Options::default()).unwrap().totals.cost];
+            // The plan of the search on this network (hub buses of coarse classes), and `fast`'s.
+            let mut costs = vec![
+                finer::tests::checked_cost(&s, &travel, &net, &fast_search(&s, &net, heuristic::PathFilter::All, far)),
+                crate::plan(&s, &Options::default()).unwrap().totals.cost,
+            ];
             if backend == Backend::Highs {
                 let opts = Options { strategy: Strategy::Exact, backend, mip_gap: 0.0, time_limit_s: 20.0, ..Options::default() };
                 costs.push(crate::plan(&s, &opts).unwrap().totals.cost);
@@ -1087,7 +1130,7 @@ mod tests {
             // PDHG's Lagrangian bound is below the LP's optimum after any number of iterations.
             for iterations in [64, 5_000] {
                 let far = Instant::now() + Duration::from_secs(60);
-                let pd = pdhg_relaxation(&s, &net, backend, false, iterations, far).unwrap().expect("a bound").bound;
+                let pd = pdhg_relaxation(&s, &net, false, iterations, far).expect("a bound").bound;
                 proptest::prop_assert!(pd <= all + tol, "PDHG's bound {pd} above the LP {all} after {iterations}");
             }
         }

@@ -84,7 +84,7 @@ pub(crate) struct Found {
     pub complete: bool,
     /// The duals of `bound` (after the ascent), one per row.
     pub y: Vec<f64>,
-    /// `x` as it was after each of the iteration counts asked for.
+    /// The point of least error before each of the iteration counts asked for.
     pub snapshots: Vec<Vec<f64>>,
 }
 
@@ -223,9 +223,9 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
 /// Runs PDHG for `iterations`, or until the relative primal residual and the relative gap
 /// between the primal objective and the bound are both below `tol` (checked every
 /// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false), from `start = (x, y)`
-/// (`x` clamped to its bounds, `y` to the rows' signs) or from zero. Keeps the primal point of
-/// least error as it was after each iteration count in `snapshots` (multiples of
-/// [`CHECK_EVERY`]) in [`Found::snapshots`]. Deterministic: the same LP and limits give the
+/// (`x` clamped to its bounds, `y` to the rows' signs) or from zero. For each iteration count
+/// in `snapshots` (multiples of [`CHECK_EVERY`]) it keeps in [`Found::snapshots`] the primal
+/// point of least error among the checks before that count. Deterministic: the same LP and limits give the
 /// same bits unless the deadline stops it.
 pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant, start: Option<(&[f64], &[f64])>, snapshots: &[usize]) -> Found {
     let n = lp.c.len();

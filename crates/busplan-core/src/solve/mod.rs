@@ -1102,6 +1102,32 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+        /// The conservation rows left out are implied by the kept ones: on random small
+        /// scenarios with hubs and one to six classes per hub, the LP with a row at every
+        /// threshold and the LP with the kept rows have the same optimum.
+        #[test]
+        fn kept_conservation_rows_give_the_same_lp(
+            seed in 0u64..1_000_000, hubs in 1usize..3, train: bool, most in 1usize..7, integer: bool,
+        ) {
+            let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
+            let net = Network::with_most(&s, &crate::travel::TravelTable::new(&s).unwrap(), most);
+            let optimum = |every: bool| {
+                let m = model::build_with(&s, &net, integer, model::Cuts::LINKING, every);
+                let rows = m.size().1;
+                let r = run(m, Backend::Microlp, 20.0, 0.0, None, |m, sol| (m.objective.eval_with(sol), sol.status()));
+                (r.ok().filter(|r| matches!(r.1, SolutionStatus::Optimal)).map(|r| r.0), rows)
+            };
+            let ((all, all_rows), (kept, kept_rows)) = (optimum(true), optimum(false));
+            proptest::prop_assert!(kept_rows <= all_rows);
+            if let (Some(all), Some(kept)) = (all, kept) {
+                proptest::prop_assert!((all - kept).abs() <= 1e-6 * all.abs().max(1.0), "every row {} kept rows {}", all, kept);
+            }
+        }
+    }
+
+    proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
 
         /// Every cut is valid: the LP relaxation with all of them stays at or below the optimum

@@ -108,6 +108,12 @@ impl Cuts {
 
 /// Builds the model; `integer = false` gives its LP relaxation (the lower bound).
 pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
+    build_with(s, net, integer, cuts, false)
+}
+
+/// [`build`], with a conservation row at every threshold if `every_threshold` (for tests: the
+/// rows left out are implied by the others).
+pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts, every_threshold: bool) -> Model {
     let nv = s.vehicle_types.len();
     let mut vars = ProblemVariables::new();
     let int = |d: good_lp::VariableDefinition| if integer { d.integer() } else { d };
@@ -397,7 +403,8 @@ pub fn build(s: &Scenario, net: &Network, integer: bool, cuts: Cuts) -> Model {
         thresholds.dedup();
         for v in 0..nv {
             let arrivals: Vec<i64> = ins.iter().filter(|&&b| y[b][v].is_some()).map(|&b| net.leg_time[b]).collect();
-            for limit in binding_thresholds(&thresholds, arrivals) {
+            let limits = if every_threshold { thresholds.clone() } else { binding_thresholds(&thresholds, arrivals) };
+            for limit in limits {
                 let mut lhs = Expression::default();
                 let mut any = false;
                 for &a in &outs {

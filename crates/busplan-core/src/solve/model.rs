@@ -196,14 +196,18 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
 
     let mut constraints = Vec::new();
     let mut rows = Vec::new();
+    // Every constraint with its key, so that the two stay in step.
+    let mut add = |c: Constraint, r: Row| {
+        constraints.push(c);
+        rows.push(r);
+    };
     // Demand: sum_{p in P_k} x_p + u_k = q_k.
     for (k, c) in net.commodities.iter().enumerate() {
         let mut e = Expression::from(u[k]);
         for &p in &net.paths_of[k] {
             e.add_mul(1.0, x[p]);
         }
-        constraints.push(e.eq(f64::from(c.count)));
-        rows.push(Row::Demand(k));
+        add(e.eq(f64::from(c.count)), Row::Demand(k));
     }
     // Per leg: the paths through it, all and accessible, and per commodity.
     let mut through: Vec<Vec<usize>> = vec![Vec::new(); net.legs.len()];
@@ -231,8 +235,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
         for &p in &through[a] {
             load.add_mul(1.0, x[p]);
         }
-        constraints.push(load.leq(seats(&|v| f64::from(net.cap[v]))));
-        rows.push(Row::Capacity(a));
+        add(load.leq(seats(&|v| f64::from(net.cap[v]))), Row::Capacity(a));
         // Accessible seats: sum_{p through a, k(p) accessible} x_p <= sum_v A_v y_av.
         let acc: Vec<usize> = through[a].iter().copied().filter(|&p| net.commodities[net.paths[p].commodity].accessible).collect();
         if !acc.is_empty() {
@@ -240,8 +243,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
             for &p in &acc {
                 e.add_mul(1.0, x[p]);
             }
-            constraints.push(e.leq(seats(&|v| f64::from(net.acc_cap[v]))));
-            rows.push(Row::Accessible(a));
+            add(e.leq(seats(&|v| f64::from(net.acc_cap[v]))), Row::Accessible(a));
         }
         // Linking cut (valid for integer solutions, tightens the LP): a bus of type v carries
         // at most min(q_k, C_v) workers of k, so
@@ -274,8 +276,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 for &p in &through[a] {
                     e.add_mul(-beta, x[p]);
                 }
-                constraints.push(e.geq(g0 - beta * f64::from(n0)));
-                rows.push(Row::Envelope(a, n0));
+                add(e.geq(g0 - beta * f64::from(n0)), Row::Envelope(a, n0));
             }
         }
         for (k, ps) in by_k {
@@ -288,8 +289,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 e.add_mul(1.0, x[p]);
             }
             let per = |v: usize| f64::from(c.count.min(if c.accessible { net.acc_cap[v] } else { net.cap[v] }));
-            constraints.push(e.leq(seats(&per)));
-            rows.push(Row::Linking(a, k));
+            add(e.leq(seats(&per)), Row::Linking(a, k));
         }
     }
     if cuts.rounding {
@@ -344,8 +344,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 for &k in &ks {
                     e.add_mul(1.0 / (delta * f), u[k]);
                 }
-                constraints.push(e.geq(b.ceil()));
-                rows.push(Row::Rounding(side, delta as u32));
+                add(e.geq(b.ceil()), Row::Rounding(side, delta as u32));
             }
         }
     }
@@ -360,8 +359,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
             }
         }
         if any {
-            constraints.push(e.leq(f64::from(svc.seats)));
-            rows.push(Row::Seats(si));
+            add(e.leq(f64::from(svc.seats)), Row::Seats(si));
         }
     }
     // Fleet at an origin: sum_{a out of o} y_av <= fleet_ov; escorts: sum_{a out of o, v} y_av <= E_o.
@@ -382,13 +380,11 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
             }
             if any_v {
                 any = true;
-                constraints.push(e.leq(f64::from(fleet)));
-                rows.push(Row::Fleet(o, v));
+                add(e.leq(f64::from(fleet)), Row::Fleet(o, v));
             }
         }
         if let (Some(esc), true) = (origin.escorts, any) {
-            constraints.push(all.leq(f64::from(esc)));
-            rows.push(Row::Escorts(o));
+            add(all.leq(f64::from(esc)), Row::Escorts(o));
         }
     }
     for (h, hub) in s.hubs.iter().enumerate() {
@@ -429,8 +425,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 if let Some(zv) = z[h][v] {
                     rhs.add_mul(1.0, zv);
                 }
-                constraints.push(lhs.leq(rhs));
-                rows.push(Row::Conservation(h, v, limit));
+                add(lhs.leq(rhs), Row::Conservation(h, v, limit));
             }
         }
         // Escorts for buses based at the hub: sum_v z_hv <= E_h.
@@ -442,8 +437,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 any = true;
             }
             if any {
-                constraints.push(e.leq(f64::from(esc)));
-                rows.push(Row::HubEscorts(h));
+                add(e.leq(f64::from(esc)), Row::HubEscorts(h));
             }
         }
         // Hub size: sum_{b into h, v} y_bv + sum_v z_hv <= max_buses_h.
@@ -461,8 +455,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
                 any = true;
             }
             if any {
-                constraints.push(e.leq(f64::from(max)));
-                rows.push(Row::HubSize(h));
+                add(e.leq(f64::from(max)), Row::HubSize(h));
             }
         }
     }

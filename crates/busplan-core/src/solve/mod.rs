@@ -176,9 +176,9 @@ impl Allocator for Fast {
         // its iterations) makes the plan depend on the machine: the status then says so.
         let now = Instant::now();
         let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
-        let (mut lp, fine) =
-            if net.pruned || !lp_fits(net, opts.backend) { (None, None) } else { model_relaxation(s, net, opts.backend, true, lp_deadline)? };
-        let lp_gave_up = lp.is_none() && !net.pruned && lp_fits(net, opts.backend) && Instant::now() >= lp_deadline;
+        let wants_lp = !net.pruned && lp_fits(net, opts.backend);
+        let (mut lp, fine) = if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline)? } else { (None, None) };
+        let lp_gave_up = wants_lp && lp.is_none() && Instant::now() >= lp_deadline;
         // The finer bound needs only the LP's duals: it runs beside the starts and the search.
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
         let (finer, searched) = rayon::join(
@@ -519,8 +519,9 @@ pub fn fast_search_from(
     }
     let costs: Vec<f64> = starts.iter().map(|st| st.cost(s, net).unwrap_or(f64::INFINITY)).collect();
     let best_start = (0..starts.len()).min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b))).expect("one start");
-    // Each refined on its own thread (the result does not depend on the threads).
-    let mut refined: Vec<(f64, heuristic::State)> = std::iter::once(starts.swap_remove(best_start))
+    // Each refined on its own thread (the result does not depend on the threads); the first
+    // of equal answers wins.
+    let refined: Vec<(f64, heuristic::State)> = std::iter::once(starts.swap_remove(best_start))
         .chain(rivals)
         .collect::<Vec<_>>()
         .into_par_iter()
@@ -530,8 +531,7 @@ pub fn fast_search_from(
             (st.cost(s, net).unwrap_or(f64::INFINITY), st)
         })
         .collect();
-    let best = (0..refined.len()).min_by(|&a, &b| refined[a].0.total_cmp(&refined[b].0).then(a.cmp(&b))).expect("one start");
-    let st = refined.swap_remove(best).1;
+    let st = refined.into_iter().min_by(|a, b| a.0.total_cmp(&b.0)).expect("one start").1;
     (st.allocation(s, net), hand.map(|h| h.allocation(s, net)))
 }
 
@@ -546,7 +546,8 @@ pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backen
 /// the first-order method of [`pdhg`] for [`PDHG_ITERATIONS`]. microlp's simplex took 6.2-6.6 s
 /// on the city tier (7,079 paths, linking cuts only) and 1.0-1.4 s on 50,000 workers (4,990
 /// paths); PDHG with every cut took 2.6-3.8 s and 0.7-1.1 s, for a bound 0.3 % above and
-/// 0.06 % below (after its coordinate ascent). Up to 2,000 paths the simplex is exact and takes tens of milliseconds.
+/// 0.06 % below (after its coordinate ascent). Up to 2,000 paths the simplex is exact and
+/// takes tens of milliseconds.
 pub const SIMPLEX_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
 
 /// Iterations of [`pdhg`] for the LP relaxation: a fixed amount of work, so that plans do not
@@ -582,6 +583,7 @@ fn remaining(deadline: Instant) -> f64 {
 
 /// What [`relaxation`] found: a lower bound on the model (lowered for solver tolerance) and
 /// a fractional `x_p` near the LP's optimum.
+#[derive(Default)]
 struct Relaxed {
     bound: f64,
     x: Vec<f64>,
@@ -623,7 +625,7 @@ fn model_relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, 
     let fine = if paths_within(&SIMPLEX_PATHS, net, Backend::Microlp) { None } else { net.with_most_classes(s, BOUND_CLASSES, BOUND_PATHS) };
     if fine.is_none() && paths_within(&SIMPLEX_PATHS, net, backend) {
         let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
-        return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, duals: Vec::new(), rows: Vec::new(), more: Vec::new(), pending: false }), None));
+        return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, ..Relaxed::default() }), None));
     }
     Ok((pdhg_relaxation(s, net, start, PDHG_ITERATIONS, deadline), fine))
 }

@@ -11,7 +11,7 @@
 //! `L(y) = q'y + sum_j min over l_j <= x_j <= u_j of (c - K'y)_j x_j  <=  min { c'x : x in P }`
 //!
 //! for the LP `min c'x` subject to `K x >= q` (inequality rows, `y >= 0`), `K x = q`
-//! (equality rows, `y` free) and `l <= x <= u`. [`solve`] returns the best `L(y)` seen,
+//! (equality rows, `y` free) and `l <= x <= u`. [`solve_from`] returns the best `L(y)` seen,
 //! after coordinate ascent on `L` from the best `y` ([`ascend`]).
 
 use super::model::Model;
@@ -225,8 +225,8 @@ pub(crate) fn solve(lp: &Lp, iterations: usize, tol: f64, deadline: Instant) -> 
 /// [`CHECK_EVERY`]), or until `deadline` (then `complete` is false), from `start = (x, y)`
 /// (`x` clamped to its bounds, `y` to the rows' signs) or from zero. For each iteration count
 /// in `snapshots` (multiples of [`CHECK_EVERY`]) it keeps in [`Found::snapshots`] the primal
-/// point of least error among the checks before that count. Deterministic: the same LP and limits give the
-/// same bits unless the deadline stops it.
+/// point of least error among the checks before that count. Deterministic: the same LP and
+/// limits give the same bits unless the deadline stops it.
 pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant, start: Option<(&[f64], &[f64])>, snapshots: &[usize]) -> Found {
     let n = lp.c.len();
     let m = lp.rows.len();

@@ -1,6 +1,6 @@
 //! Refinement: first-improvement local search over path choices with incremental costs, for
-//! scenarios too large for [`super::heuristic::improve`] (which prices every move by a full
-//! loading).
+//! scenarios too large for [`super::heuristic::improve`] (which prices every move of every
+//! round).
 //!
 //! The cost of a leg carrying `F` workers is estimated by `G_a(F)`, the cheapest cover of `F`
 //! seats by whole buses of any type (fleets aside): for a leg from an origin each bus pays its

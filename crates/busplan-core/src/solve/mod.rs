@@ -177,7 +177,21 @@ impl Allocator for Fast {
         let now = Instant::now();
         let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
         let wants_lp = !net.pruned && lp_fits(net, opts.backend);
-        let (mut lp, fine) = if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline)? } else { (None, None) };
+        // On small networks the LP with linking cuts only is cheap and often rounds to a
+        // different plan: one more start, solved beside the LP.
+        let linking_budget = deadline.saturating_duration_since(now).mul_f64(0.3).as_secs_f64().max(0.05);
+        let (relaxed, linking) = rayon::join(
+            || if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline) } else { Ok((None, None)) },
+            || {
+                if wants_lp && net.paths.len() <= POLISH_PATHS {
+                    lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, linking_budget)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        let (mut lp, fine) = relaxed?;
+        let linking = linking?;
         let lp_gave_up = wants_lp && lp.is_none() && Instant::now() >= lp_deadline;
         // The finer bound needs only the LP's duals: it runs beside the starts and the search.
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
@@ -189,13 +203,8 @@ impl Allocator for Fast {
                 }
                 let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
                 let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
-                // On small networks the LP with linking cuts only is cheap and often rounds to
-                // a different plan: one more start.
-                if lp.is_some() && net.paths.len() <= POLISH_PATHS {
-                    let budget = deadline.saturating_duration_since(Instant::now()).mul_f64(0.3).as_secs_f64().max(0.05);
-                    if let Some((_, x)) = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, budget)? {
-                        starts.push(round_lp(s, net, &x));
-                    }
+                if let (Some(_), Some((_, x))) = (&lp, &linking) {
+                    starts.push(round_lp(s, net, x));
                 }
                 Ok(fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals))
             },

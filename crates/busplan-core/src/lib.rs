@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod apportion;
 pub mod check;
 pub mod extract;
 pub mod generate;

@@ -9,6 +9,7 @@
 //! its workers to a few employers in one or two regions, chosen by the employers' size).
 //! Costs, fleets and timetables are made up, in the ranges of `DOMAIN.md`.
 
+use crate::apportion::apportion;
 use super::Rng;
 use crate::scenario::{
     Destination, Hub, HubKind, Need, Objective, Origin, Rules, Scenario, Service, ServiceKind, Travel, TravelModel,
@@ -57,28 +58,6 @@ fn log_normal(r: &mut Rng, sigma: f64) -> f64 {
     let u2 = r.float(0.0, 1.0);
     let n = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
     (sigma * n).exp()
-}
-
-/// Splits `total` into integer parts proportional to `weights` (largest remainders; ties by
-/// index), so the parts sum exactly to `total`.
-fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
-    let sum: f64 = weights.iter().sum();
-    if weights.is_empty() || sum <= 0.0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
-    let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
-    let mut left = total - parts.iter().sum::<u64>();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
-    for &i in order.iter().cycle() {
-        if left == 0 {
-            break;
-        }
-        parts[i] += 1;
-        left -= 1;
-    }
-    parts
 }
 
 /// Picks an index with probability proportional to `weights`.
@@ -665,12 +644,5 @@ mod tests {
             crate::validate::validate(&s).unwrap();
             assert_eq!(s.total_workers(), workers);
         }
-    }
-
-    #[test]
-    fn apportion_sums_exactly() {
-        let parts = apportion(1001, &[1.0, 2.0, 3.5, 0.0]);
-        assert_eq!(parts.iter().sum::<u64>(), 1001);
-        assert_eq!(parts[3], 0);
     }
 }

@@ -813,22 +813,11 @@ fn round_lp(s: &Scenario, net: &Network, x: &[f64]) -> heuristic::State {
         if served == 0 {
             continue;
         }
-        let exact: Vec<f64> = want.iter().map(|w| w / total * f64::from(served)).collect();
-        let mut parts: Vec<u32> = exact.iter().map(|e| e.floor() as u32).collect();
-        let mut left = served - parts.iter().sum::<u32>();
-        let mut order: Vec<usize> = (0..ps.len()).collect();
-        order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
-        for &i in order.iter().cycle().take(ps.len() * 2) {
-            if left == 0 {
-                break;
-            }
-            parts[i] += 1;
-            left -= 1;
-        }
+        let parts = crate::apportion::apportion(u64::from(served), &want);
         for (i, &p) in ps.iter().enumerate() {
-            st.flow[p] = parts[i];
+            st.flow[p] = parts[i] as u32;
         }
-        st.unserved[k] = c.count - parts.iter().sum::<u32>();
+        st.unserved[k] = c.count - served;
     }
     heuristic::repair(s, net, &mut st);
     st

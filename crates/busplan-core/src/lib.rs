@@ -160,10 +160,14 @@ fn plan_validated(
     // The direct-only plan is the baseline of the saving, and a candidate too.
     let direct_only_cost = if opts.compare_direct && name != "direct" {
         // Only its buses are needed: the main run's lower bound holds for it too.
-        let alloc = solve::fast_search(s, &net, solve::heuristic::PathFilter::DirectOnly, deadline(opts, started));
+        let (alloc, _, cut) = solve::fast_search_from(s, &net, solve::heuristic::PathFilter::DirectOnly, deadline(opts, started), Vec::new(), Vec::new());
         let direct = extract::extract(s, &travel, &net, &alloc)?;
         let direct_cost = cost(&direct);
         take(direct, &mut chosen);
+        // Its polish cut by the clock: the saving (and maybe the plan) depends on the machine.
+        if cut {
+            outcome = Outcome::TimeLimit;
+        }
         Some(direct_cost)
     } else {
         None
@@ -235,9 +239,10 @@ fn solve_and_extract(
                 let alloc = also.remove(i);
                 return Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, also, lower_bound: solved.lower_bound }));
             }
-            let alloc = solve::fast_search(s, net, solve::heuristic::PathFilter::All, deadline(opts, started));
+            let (alloc, _, cut) = solve::fast_search_from(s, net, solve::heuristic::PathFilter::All, deadline(opts, started), Vec::new(), Vec::new());
             let parts = extract::extract(s, travel, net, &alloc).map_err(|_| e)?;
-            Ok((parts, solve::Solved { alloc, outcome: Outcome::Feasible, ..solved }))
+            let outcome = if cut { Outcome::TimeLimit } else { Outcome::Feasible };
+            Ok((parts, solve::Solved { alloc, outcome, ..solved }))
         }
         Err(_) if allocator.name() == "mip" => {
             // The plain MIP has no heuristic to fall back on: as it stands, nobody is served.

@@ -178,21 +178,31 @@ impl Allocator for Fast {
         let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
         let wants_lp = !net.pruned && lp_fits(net, opts.backend);
         // On small networks the LP with linking cuts only is cheap and often rounds to a
-        // different plan: one more start, solved beside the LP.
-        let linking_budget = deadline.saturating_duration_since(now).mul_f64(0.3).as_secs_f64().max(0.05);
+        // different plan: one more start, solved beside the LP, within the LP's deadline.
+        let linking_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.3).min(lp_deadline - now);
         let (relaxed, linking) = rayon::join(
-            || if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline) } else { Ok((None, None)) },
+            || -> Result<_, SolveError> {
+                let (lp, fine) = if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline)? } else { (None, None) };
+                let gave_up = wants_lp && lp.is_none() && Instant::now() >= lp_deadline;
+                Ok((lp, fine, gave_up))
+            },
             || {
-                if wants_lp && net.paths.len() <= POLISH_PATHS {
-                    lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, linking_budget)
-                } else {
-                    Ok(None)
+                if !(wants_lp && net.paths.len() <= POLISH_PATHS) {
+                    return (Ok(None), false);
                 }
+                let found = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, remaining(linking_deadline));
+                let cut = matches!(found, Ok(None)) && Instant::now() >= linking_deadline;
+                (found, cut)
             },
         );
-        let (mut lp, fine) = relaxed?;
-        let linking = linking?;
-        let lp_gave_up = wants_lp && lp.is_none() && Instant::now() >= lp_deadline;
+        let (mut lp, fine, mut lp_gave_up) = relaxed?;
+        // Its start is used only with the LP's own.
+        let linking = if lp.is_some() {
+            lp_gave_up |= linking.1;
+            linking.0?
+        } else {
+            None
+        };
         // The finer bound needs only the LP's duals: it runs beside the starts and the search.
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
         let (finer, searched) = rayon::join(
@@ -249,8 +259,8 @@ impl Allocator for Direct {
         "direct"
     }
     fn allocate(&self, s: &Scenario, net: &Network, _: &Options, deadline: Instant) -> Result<Found, SolveError> {
-        let alloc = fast_search(s, net, heuristic::PathFilter::DirectOnly, deadline);
-        Ok(Found { alloc, bound: None, proven: false, timed_out: Instant::now() >= deadline, also: Vec::new() })
+        let (alloc, _, cut) = fast_search_from(s, net, heuristic::PathFilter::DirectOnly, deadline, Vec::new(), Vec::new());
+        Ok(Found { alloc, bound: None, proven: false, timed_out: cut || Instant::now() >= deadline, also: Vec::new() })
     }
 }
 
@@ -467,12 +477,12 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
 }
 
 /// Paths above which the best-improvement local search is skipped (each of its rounds prices
-/// every move by a full loading).
+/// every move, and a move's reload grows with the network).
 pub const POLISH_PATHS: usize = 2_000;
 
-/// The `fast` search: slope scaling and the plain construction, the cheaper of the two, then
-/// best-improvement local search while the time lasts (on scenarios of up to
-/// [`POLISH_PATHS`] paths).
+/// The `fast` search without the LP's starts: the plain construction, slope scaling and (with
+/// hubs) the plan by hand, polished on scenarios of up to [`POLISH_PATHS`] paths, the cheapest
+/// refined ([`fast_search_from`], which also says whether the clock cut the polish short).
 pub fn fast_search(s: &Scenario, net: &Network, filter: heuristic::PathFilter, deadline: Instant) -> Allocation {
     fast_search_from(s, net, filter, deadline, Vec::new(), Vec::new()).0
 }

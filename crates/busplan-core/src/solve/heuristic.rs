@@ -265,11 +265,11 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
     let lay = Layout::new(s, net);
     let unit = |p: Option<usize>| p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost);
     loop {
-        if Instant::now() >= deadline {
-            return true;
-        }
         if *work == 0 {
             return false;
+        }
+        if Instant::now() >= deadline {
+            return true;
         }
         let mut moves = shifts(net, filter, st);
         moves.extend(groups.iter().cloned());
@@ -278,7 +278,8 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
         // of the state's loading put back after it: exact (as the full loading, up to
         // rounding) unless extra buses are involved, else an estimate. The `CONFIRM_BEST`
         // cheapest estimates, and the moves only a full loading can price, are priced by a
-        // full loading, and the cheapest move by full loading is taken.
+        // full loading; the move with the cheapest sure price (exact or full) is taken if a
+        // full loading confirms that it saves.
         let Ok(base) = Loading::full(s, net, &lay, &st.flow) else { return false };
         let flow = &st.flow;
         let full = |m: &Move| {
@@ -334,31 +335,36 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
         unsure.sort_by(|&a, &b| priced[a].0.unwrap_or(f64::NEG_INFINITY).total_cmp(&priced[b].0.unwrap_or(f64::NEG_INFINITY)).then(a.cmp(&b)));
         let first = unsure.iter().filter(|&&i| priced[i].0.is_none()).count() + CONFIRM_BEST;
         let mut chosen = None;
-        for round in [&unsure[..first.min(unsure.len())], &unsure[first.min(unsure.len())..]] {
+        'rounds: for round in [&unsure[..first.min(unsure.len())], &unsure[first.min(unsure.len())..]] {
             let confirmed: Vec<Option<f64>> = round.par_iter().map(|&i| full(&moves[i])).collect();
             for (&i, c) in round.iter().zip(confirmed) {
                 priced[i] = (c, true);
             }
-            // The cheapest sure price, and of moves within rounding of it the first, so that
-            // two ways of summing the same cost pick the same move.
-            let sure = |i: usize| if priced[i].1 { priced[i].0 } else { None };
-            let least = (0..moves.len()).filter_map(sure).fold(f64::INFINITY, f64::min);
-            if saves(least) {
-                chosen = (0..moves.len()).find(|&i| sure(i).is_some_and(|c| c <= least + TIE * least.abs().max(1.0)));
-                break;
+            loop {
+                // The cheapest sure price, and of moves within rounding of it the first, so
+                // that two ways of summing the same cost pick the same move.
+                let sure = |i: usize| if priced[i].1 { priced[i].0 } else { None };
+                let least = (0..moves.len()).filter_map(sure).fold(f64::INFINITY, f64::min);
+                if !saves(least) {
+                    break;
+                }
+                let i = (0..moves.len()).find(|&i| sure(i).is_some_and(|c| c <= least + TIE * least.abs().max(1.0))).expect("the least is a price");
+                // Taken at its full loading's cost, if that saves too (a reload's exact price
+                // may differ from it by rounding); else that cost is its price, and the next.
+                let mut next = st.clone();
+                next.apply(net, &moves[i]);
+                match next.cost(s, net) {
+                    Some(c) if saves(c) => {
+                        chosen = Some((next, c));
+                        break 'rounds;
+                    }
+                    c => priced[i] = (c.filter(|&c| c > least), true),
+                }
             }
         }
-        let Some(i) = chosen else { return false };
-        let mut next = st.clone();
-        next.apply(net, &moves[i]);
-        // The move is taken at its full loading's cost, if that saves too.
-        match next.cost(s, net) {
-            Some(c) if saves(c) => {
-                *st = next;
-                cost = c;
-            }
-            _ => return false,
-        }
+        let Some((next, c)) = chosen else { return false };
+        *st = next;
+        cost = c;
     }
 }
 
@@ -493,6 +499,6 @@ mod tests {
             let (before, after) = improved_to_a_local_optimum(&crate::generate::tiers::county(seed));
             after < before
         });
-        assert_eq!(improved.count(), 1);
+        assert!(improved.count() >= 1);
     }
 }

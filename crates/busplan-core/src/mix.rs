@@ -148,6 +148,7 @@ fn cover_into(g: &mut [f64], cap: &[u32], cost: &[f64]) {
 /// ones in smaller buffers, which are quicker to clear).
 const STACK: usize = 512;
 const SMALL: usize = 128;
+const TINY: usize = 48;
 
 /// The least cost of buses (any number of each type) with at least `need` seats, `g(need)` of
 /// [`cover_costs`] in `O(min(need, 2 C) T)`: loads above twice the largest bus are first
@@ -210,7 +211,10 @@ fn cover_by_counts(need: u32, cap: &[u32], cost: &[f64], best: usize) -> Option<
 /// any (`limits[i] > 0`), if those counts are within the limits.
 fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
     let n = need as usize;
-    if n < SMALL {
+    if n < TINY {
+        let (mut dp, mut pick) = ([0.0; TINY], [0usize; TINY]);
+        unbounded_into(&mut dp[..=n], &mut pick[..=n], opts, limits)
+    } else if n < SMALL {
         let (mut dp, mut pick) = ([0.0; SMALL], [0usize; SMALL]);
         unbounded_into(&mut dp[..=n], &mut pick[..=n], opts, limits)
     } else if n < STACK {
@@ -225,13 +229,31 @@ fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64
 fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
     let n = dp.len() - 1;
     dp[0] = 0.0;
+    // The options that have buses, in their order (ties go to the first).
+    let mut active = [(0usize, 0usize, 0.0f64); 16];
+    let mut na = 0;
+    let mut many = Vec::new();
+    for (i, o) in opts.iter().enumerate() {
+        if limits[i] == 0 || o.cap == 0 {
+            continue;
+        }
+        if na < active.len() {
+            active[na] = (i, o.cap as usize, o.cost);
+            na += 1;
+        } else {
+            many.push((i, o.cap as usize, o.cost));
+        }
+    }
+    let all: &[(usize, usize, f64)] = if many.is_empty() {
+        &active[..na]
+    } else {
+        many.splice(0..0, active.iter().copied());
+        &many
+    };
     for f in 1..=n {
         let (mut best, mut best_i) = (f64::INFINITY, usize::MAX);
-        for (i, o) in opts.iter().enumerate() {
-            if limits[i] == 0 || o.cap == 0 {
-                continue;
-            }
-            let c = dp[f.saturating_sub(o.cap as usize)] + o.cost;
+        for &(i, cap, cost) in all {
+            let c = dp[f.saturating_sub(cap)] + cost;
             if c < best - 1e-9 {
                 best = c;
                 best_i = i;

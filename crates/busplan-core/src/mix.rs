@@ -30,11 +30,19 @@ pub const ACC_LIMIT: u32 = 64;
 /// Cheapest counts per option covering `need` seats of which `need_acc` accessible, or `None`
 /// if the options cannot cover it.
 pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64, Vec<u32>)> {
-    let mut counts = vec![0u32; opts.len()];
+    let limit = |o: &MixOption| if o.cap == 0 { 0 } else { o.max };
     if need == 0 && need_acc == 0 {
-        return Some((0.0, counts));
+        return Some((0.0, vec![0u32; opts.len()]));
     }
-    let mut limits: Vec<u32> = opts.iter().map(|o| if o.cap == 0 { 0 } else { o.max }).collect();
+    // The common case, below every pre-fill and without accessible seats: the unbounded cover
+    // as below, without the buffers (the rest repeats it only if the limits bind).
+    if need <= DIRECT_LIMIT && need_acc == 0 {
+        if let Some(found) = unbounded_cover(need, opts, |i| limit(&opts[i])) {
+            return Some(found);
+        }
+    }
+    let mut counts = vec![0u32; opts.len()];
+    let mut limits: Vec<u32> = opts.iter().map(limit).collect();
     let (mut need, mut need_acc) = (need, need_acc);
     let mut pre_cost = 0.0;
     if need > DIRECT_LIMIT {
@@ -65,7 +73,7 @@ pub fn cheapest_mix(need: u32, need_acc: u32, opts: &[MixOption]) -> Option<(f64
         // Without accessible seats the bounded problem is first solved unbounded, a covering
         // knapsack over seats in `O(F I)`; if that answer respects the limits it is optimal for
         // the bounded problem too (whose optimum can only be higher).
-        if let Some((c, n)) = unbounded_cover(need, opts, &limits) {
+        if let Some((c, n)) = unbounded_cover(need, opts, |i| limits[i]) {
             for (i, k) in n.into_iter().enumerate() {
                 counts[i] += k;
             }
@@ -209,7 +217,7 @@ fn cover_by_counts(need: u32, cap: &[u32], cost: &[f64], best: usize) -> Option<
 
 /// The cheapest counts covering `need` seats with unlimited buses of the options that have
 /// any (`limits[i] > 0`), if those counts are within the limits.
-fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
+fn unbounded_cover(need: u32, opts: &[MixOption], limits: impl Fn(usize) -> u32 + Copy) -> Option<(f64, Vec<u32>)> {
     let n = need as usize;
     if n < TINY {
         let (mut dp, mut pick) = ([0.0; TINY], [0usize; TINY]);
@@ -226,7 +234,7 @@ fn unbounded_cover(need: u32, opts: &[MixOption], limits: &[u32]) -> Option<(f64
 }
 
 /// [`unbounded_cover`] of `need = dp.len() - 1` in the buffers `dp` and `pick`.
-fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits: &[u32]) -> Option<(f64, Vec<u32>)> {
+fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits: impl Fn(usize) -> u32) -> Option<(f64, Vec<u32>)> {
     let n = dp.len() - 1;
     dp[0] = 0.0;
     // The options that have buses, in their order (ties go to the first).
@@ -234,7 +242,7 @@ fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits
     let mut na = 0;
     let mut many = Vec::new();
     for (i, o) in opts.iter().enumerate() {
-        if limits[i] == 0 || o.cap == 0 {
+        if limits(i) == 0 || o.cap == 0 {
             continue;
         }
         if na < active.len() {
@@ -272,7 +280,7 @@ fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits
         counts[i] += 1;
         f = f.saturating_sub(opts[i].cap as usize);
     }
-    counts.iter().zip(limits).all(|(c, l)| c <= l).then_some((dp[n], counts))
+    counts.iter().enumerate().all(|(i, &c)| c <= limits(i)).then_some((dp[n], counts))
 }
 
 #[cfg(test)]

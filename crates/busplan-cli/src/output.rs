@@ -1,8 +1,8 @@
 //! What the command prints: standard output that ends quietly when the reader goes away,
 //! `--quiet`, the progress bar of long runs, and the summary tables of `busplan plan`.
 //!
-//! Everything meant for standard output goes through [`say!`] (a report line, silenced by
-//! `--quiet`) or [`data!`] (the command's product written to standard output instead of a
+//! Everything meant for standard output goes through `say!` (a report line, silenced by
+//! `--quiet`) or `data!` (the command's product written to standard output instead of a
 //! file, never silenced). A closed standard output (`busplan plan ... | head`) ends the output
 //! without an error; any other failure to write is reported once, at the end, with exit code 2.
 
@@ -70,7 +70,7 @@ pub fn write_stdout(args: fmt::Arguments<'_>) {
     }
 }
 
-/// A report line (see [`say!`]).
+/// A report line (see `say!`).
 pub fn say(args: fmt::Arguments<'_>) {
     if !is_quiet() {
         write_stdout(format_args!("{args}\n"));

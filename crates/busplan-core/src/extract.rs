@@ -2,7 +2,7 @@
 //! timetables, passengers, hub transfer tables and totals.
 //!
 //! Takes: scenario, travel table, network, allocation. Gives: the vehicles, services and
-//! unserved lists of a [`Plan`] (totals by [`totals`]).
+//! unserved lists of a [`Plan`](crate::plan::Plan) (totals by [`totals`](crate::plan::totals)).
 //!
 //! 1. Origin legs: each leg's `y_av` buses, largest first, are filled with accessible workers
 //!    on accessible seats, then with the others in order of their next destination, so that

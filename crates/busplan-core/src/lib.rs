@@ -2,7 +2,7 @@
 //! home to the factory gate, with regrouping at transfer hubs.
 //!
 //! The pipeline is scenario -> validation -> travel -> network -> model/solve -> plan ->
-//! check; [`plan`] runs it, [`check()`] re-verifies any plan without the model.
+//! check; [`plan()`] runs it, [`check()`] re-verifies any plan without the model.
 //!
 //! ```
 //! use busplan_core::{plan, check, Options, Scenario};
@@ -47,7 +47,7 @@ use network::Network;
 use solve::Outcome;
 use travel::TravelTable;
 
-/// Everything that can stop [`plan`].
+/// Everything that can stop [`plan()`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The scenario is invalid (every issue is listed).
@@ -75,7 +75,7 @@ pub fn plan(scenario: &Scenario, options: &Options) -> Result<Plan, Error> {
 }
 
 /// Plans a scenario with any [`solve::Allocator`] (a strategy of your own, say): the same
-/// validation, lower bound, extraction and baselines as [`plan`]. The plan names the
+/// validation, lower bound, extraction and baselines as [`plan()`]. The plan names the
 /// allocator as its strategy.
 pub fn plan_with(scenario: &Scenario, options: &Options, allocator: &dyn solve::Allocator) -> Result<Plan, Error> {
     plan_observed(scenario, options, allocator, &|_| {})

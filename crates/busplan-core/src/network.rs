@@ -157,7 +157,7 @@ pub const CLASS_LEGS: usize = 400;
 /// the paths and a larger LP costs more than the waiting it prices.
 pub const CLASS_PATHS: usize = 8_000;
 
-/// Most paths of [`Network::finer`] (and it is tried only on networks of at most half as
+/// Most paths of `Network::finer` (and it is tried only on networks of at most half as
 /// many): the search on it takes about 0.3 s on the city tier (13,159 paths against 7,079);
 /// the 50,000-worker instance has 19,897 (4,990 in the model's network).
 pub const FINER_PATHS: usize = 20_000;

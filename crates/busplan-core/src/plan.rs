@@ -1,7 +1,7 @@
 //! The plan: what people follow on the day.
 //!
 //! Takes: a scenario and a solved allocation (from [`crate::solve`]). Gives: [`Plan`], plain
-//! public data written as JSON. A plan is self-contained: [`crate::check`] re-verifies it
+//! public data written as JSON. A plan is self-contained: [`crate::check()`] re-verifies it
 //! against its scenario without the model.
 //!
 //! Conventions every plan obeys:

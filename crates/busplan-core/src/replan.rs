@@ -2,7 +2,7 @@
 //!
 //! Takes: the scenario a plan was made for, that plan, a [`Disruption`] (the time now, the
 //! roads that closed, the employers' new requests) and planning [`Options`]. Gives:
-//! [`Replanned`], the updated scenario, a new plan that passes [`crate::check`] against it, and
+//! [`Replanned`], the updated scenario, a new plan that passes [`crate::check()`] against it, and
 //! the [`Changes`] between the two plans.
 //!
 //! The rule is a lexicographic minimum change, applied to *components*: buses (and services)
@@ -22,15 +22,15 @@
 //! 3. **Only the rest is planned again:** the workers of cancelled components, the workers the
 //!    old plan left unserved and the new requests, in a residual scenario (what the kept buses
 //!    use is taken out of fleets, escorts, hub space and service seats; nobody leaves before
-//!    `now_min`) planned with [`crate::plan`].
+//!    `now_min`) planned with [`crate::plan()`].
 //! 4. **Merge:** the kept buses, then the residual plan's buses with fresh ids (never an id of
 //!    the old plan, kept or cancelled, so that no published id changes meaning), service loads
 //!    summed, totals recomputed with [`crate::plan::totals`]. The merged plan is checked with
-//!    [`crate::check`] against the updated scenario; a plan that fails is an error, never
+//!    [`crate::check()`] against the updated scenario; a plan that fails is an error, never
 //!    returned.
 //!
 //! Hence no kept worker changes bus, and among plans that keep every working component, the
-//! residual is planned as well as [`crate::plan`] plans anything.
+//! residual is planned as well as [`crate::plan()`] plans anything.
 
 use crate::check::{check, CheckReport};
 use crate::plan::{totals, Leg, Move, Pax, Plan, ServiceLoad, Status, Unserved, UnservedReason, Vehicle};
@@ -117,7 +117,7 @@ pub struct NewWorkers {
 pub struct Replanned {
     /// The scenario with the closures applied and the requests added.
     pub scenario: Scenario,
-    /// The new plan; it passes [`crate::check`] against `scenario`.
+    /// The new plan; it passes [`crate::check()`] against `scenario`.
     pub plan: Plan,
     /// What changed.
     pub changes: Changes,

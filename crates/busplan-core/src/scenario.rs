@@ -4,7 +4,7 @@
 //! Units are in the field names (`_km`, `_min`, `_yuan`, `_kmh`); times are whole minutes from
 //! the plan start (for example 0 = 06:00 on departure day). Every field is documented in
 //! `docs/scenario.md`, with its default. A parsed scenario is not yet trusted: run
-//! [`crate::validate`] before planning (the planning functions do it themselves).
+//! [`crate::validate()`] before planning (the planning functions do it themselves).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //!
 //! Strategies:
 //! - `fast` (default): the heuristic of [`heuristic`] over every path, with the LP relaxation
-//!   of [`model`] with every cut (by the simplex, or by [`pdhg`] on large models), and where
+//!   of [`model`] with every cut (by the simplex, or by PDHG on large models), and where
 //!   it exists the LP on finer departure classes (`finer_bound`), as the lower bound;
 //! - `exact`: the MIP of [`model`] on the chosen backend, warm-started from `fast`, with the
 //!   time limit and MIP gap of the options; if the backend returns nothing better, the warm
@@ -593,14 +593,14 @@ pub const SEARCH_SHARE: f64 = 0.75;
 pub const LP_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 40_000), (Backend::Highs, 400_000)];
 
 /// Paths up to which each backend's simplex solves the LP relaxation; above, it is solved by
-/// the first-order method of [`pdhg`] for [`PDHG_ITERATIONS`]. microlp's simplex took 6.2-6.6 s
+/// the first-order method of PDHG for [`PDHG_ITERATIONS`]. microlp's simplex took 6.2-6.6 s
 /// on the city tier (7,079 paths, linking cuts only) and 1.0-1.4 s on 50,000 workers (4,990
 /// paths); PDHG with every cut took 2.6-3.8 s and 0.7-1.1 s, for a bound 0.3 % above and
 /// 0.06 % below (after its coordinate ascent). Up to 2,000 paths the simplex is exact and
 /// takes tens of milliseconds.
 pub const SIMPLEX_PATHS: [(Backend, usize); 2] = [(Backend::Microlp, 2_000), (Backend::Highs, 400_000)];
 
-/// Iterations of [`pdhg`] for the LP relaxation: a fixed amount of work, so that plans do not
+/// Iterations of PDHG for the LP relaxation: a fixed amount of work, so that plans do not
 /// depend on the machine. On the city tier 5,000 gave a bound within 0.2 % of the LP optimum
 /// (7,097,918 against 7,110,784 yuan; 7,105,251 after the coordinate ascent), 3,000 2 % below
 /// it (6,971,299), 8,000 7,106,301 (7,107,264 after the ascent).
@@ -690,7 +690,7 @@ impl Relaxed {
     }
 }
 
-/// Most departure classes per hub of the network whose LP gives [`finer_bound`].
+/// Most departure classes per hub of the network whose LP gives the finer bound.
 pub const BOUND_CLASSES: usize = 10;
 
 /// Most paths of that network: the city tier's has 21,911 (7,079 in the model's network).
@@ -864,11 +864,13 @@ fn mip(
 /// rounding (the comment in [`mip`] says why).
 const MICROLP_BNB_CUTS: model::Cuts = model::Cuts { linking: true, rounding: true, envelope: false };
 
-/// Work of [`fixed_bnb`]: branch-and-bound nodes times the square of the model's variables (the
-/// time of a node grows about so: 0.13 ms with 173 variables, 1.2 ms with 787).
+/// Work of the branch and bound of fixed size that ends `fast` on small models: its nodes
+/// times the square of the model's variables (the time of a node grows about so: 0.13 ms
+/// with 173 variables, 1.2 ms with 787).
 pub const BNB_WORK: f64 = 80e6;
 
-/// Most nodes of [`fixed_bnb`]; models that would get fewer than [`BNB_MIN_NODES`] get none.
+/// Most nodes of that branch and bound; models that would get fewer than [`BNB_MIN_NODES`]
+/// get none.
 pub const BNB_NODES: u64 = 2_000;
 
 /// See [`BNB_NODES`]: below it, about 565 variables, a few hundred nodes rarely find

@@ -105,19 +105,35 @@ impl State {
     }
 
     fn apply(&mut self, net: &Network, m: &Move) {
-        match m {
-            &Move::Shift { k, from, to, amount } => self.shift(k, from, to, amount),
-            Move::Group(list) => {
-                for &(k, p) in list {
-                    let total: u32 = net.paths_of[k].iter().map(|&q| self.flow[q]).sum();
-                    for &q in &net.paths_of[k] {
-                        self.flow[q] = 0;
-                    }
-                    self.flow[p] = total;
-                }
-            }
+        for (k, from, to, amount) in m.shifts(net, &self.flow) {
+            self.shift(k, from, to, amount);
         }
     }
+}
+
+impl Move {
+    /// The move as shifts `(k, from, to, amount)` from flows `flow`: a group move shifts every
+    /// path's workers of each listed commodity (each listed once) to its path.
+    fn shifts(&self, net: &Network, flow: &[u32]) -> Vec<(usize, Option<usize>, Option<usize>, u32)> {
+        match self {
+            &Move::Shift { k, from, to, amount } => vec![(k, from, to, amount)],
+            Move::Group(list) => list
+                .iter()
+                .flat_map(|&(k, p)| net.paths_of[k].iter().filter(move |&&q| q != p && flow[q] > 0).map(move |&q| (k, Some(q), Some(p), flow[q])))
+                .collect(),
+        }
+    }
+}
+
+/// What one worker of path `p` costs beyond the buses (worker time, changes, seats), or the
+/// unserved penalty for `None`.
+pub(crate) fn unit_cost(s: &Scenario, net: &Network, p: Option<usize>) -> f64 {
+    p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost)
+}
+
+/// Whether cost `c` saves on `cost` by more than rounding (a millionth).
+pub(crate) fn saves(c: f64, cost: f64) -> bool {
+    c < cost - 1e-6 * cost.abs().max(1.0)
 }
 
 /// Which paths the heuristic may use.
@@ -263,7 +279,6 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
     let Some(mut cost) = st.cost(s, net) else { return false };
     let groups = group_moves(s, net, filter);
     let lay = Layout::new(s, net);
-    let unit = |p: Option<usize>| p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost);
     loop {
         if *work == 0 {
             return false;
@@ -292,20 +307,11 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
             .map_init(
                 || base.clone(),
                 |l, m| {
-                    let shifts: Vec<(usize, Option<usize>, Option<usize>, u32)> = match m {
-                        &Move::Shift { k, from, to, amount } => vec![(k, from, to, amount)],
-                        Move::Group(list) => list
-                            .iter()
-                            .flat_map(|&(k, p)| {
-                                net.paths_of[k].iter().filter(move |&&q| q != p && flow[q] > 0).map(move |&q| (k, Some(q), Some(p), flow[q]))
-                            })
-                            .collect(),
-                    };
                     let single = matches!(m, Move::Shift { .. });
                     let (mut rest, mut exact) = (0.0, true);
                     let mut out = None;
-                    for &(k, from, to, amount) in &shifts {
-                        rest += f64::from(amount) * (unit(to) - unit(from));
+                    for (k, from, to, amount) in m.shifts(net, flow) {
+                        rest += f64::from(amount) * (unit_cost(s, net, to) - unit_cost(s, net, from));
                         match l.shift(s, net, &lay, net.commodities[k].accessible, (from, to, amount)) {
                             Step::Exact => {}
                             Step::Approx => exact = false,
@@ -327,7 +333,7 @@ pub(crate) fn improve_within(s: &Scenario, net: &Network, filter: PathFilter, st
                 },
             )
             .collect();
-        let saves = |c: f64| c < cost - 1e-6 * cost.abs().max(1.0);
+        let saves = |c: f64| saves(c, cost);
         // First the estimates most likely to save and the moves only a full loading can
         // price; if no sure price then saves, every estimate: the search stops only where no
         // move saves by a full loading.

@@ -46,7 +46,7 @@ pub fn refine(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, d
         }
         let bus = heuristic::repair(s, net, &mut trial);
         let cost = heuristic::total_cost(s, net, &trial.flow, &trial.unserved, bus);
-        if cost < best.1 - 1e-6 * best.1.abs().max(1.0) {
+        if heuristic::saves(cost, best.1) {
             best = (trial, cost);
             improved_any = true;
         } else {
@@ -105,9 +105,8 @@ pub fn guided(s: &Scenario, net: &Network, filter: PathFilter, st: &mut State, w
     let mut cost = ld.cost + rest_of(st);
     let phi = based_share(s, net, st);
     let est = Estimate { splits: true, ..Estimate::new(s, net, &phi) };
-    let unit = |p: Option<usize>| p.map_or(s.objective.unserved_penalty_yuan, |p| net.paths[p].unit_cost);
-    let rest_delta = |mv: &Move| f64::from(mv.m) * (unit(mv.to) - unit(mv.from));
-    let saves = |c: f64, cost: f64| c < cost - 1e-6 * cost.abs().max(1.0);
+    let rest_delta = |mv: &Move| f64::from(mv.m) * (heuristic::unit_cost(s, net, mv.to) - heuristic::unit_cost(s, net, mv.from));
+    let saves = heuristic::saves;
     // The bus cost after a move on `l`, or `None` if it does not load or only a full loading
     // could tell.
     let shifted = |l: &mut Loading, k: usize, mv: Move| match l.shift(s, net, &lay, net.commodities[k].accessible, (mv.from, mv.to, mv.m)) {

@@ -233,29 +233,27 @@ fn unbounded_cover(need: u32, opts: &[MixOption], limits: impl Fn(usize) -> u32 
     }
 }
 
+/// An option that has buses: its index, seats and cost.
+type Active = (usize, usize, f64);
+
 /// [`unbounded_cover`] of `need = dp.len() - 1` in the buffers `dp` and `pick`.
 fn unbounded_into(dp: &mut [f64], pick: &mut [usize], opts: &[MixOption], limits: impl Fn(usize) -> u32) -> Option<(f64, Vec<u32>)> {
     let n = dp.len() - 1;
     dp[0] = 0.0;
-    // The options that have buses, in their order (ties go to the first).
-    let mut active = [(0usize, 0usize, 0.0f64); 16];
-    let mut na = 0;
-    let mut many = Vec::new();
-    for (i, o) in opts.iter().enumerate() {
-        if limits(i) == 0 || o.cap == 0 {
-            continue;
-        }
-        if na < active.len() {
-            active[na] = (i, o.cap as usize, o.cost);
+    // The options that have buses, in their order (ties go to the first); on the stack when
+    // there are few options (three sources per type at a hub).
+    let has = opts.iter().enumerate().filter(|&(i, o)| limits(i) > 0 && o.cap > 0).map(|(i, o)| (i, o.cap as usize, o.cost));
+    let (mut few, many): ([Active; 16], Vec<Active>);
+    let all: &[Active] = if opts.len() <= 16 {
+        few = [(0, 0, 0.0); 16];
+        let mut na = 0;
+        for entry in has {
+            few[na] = entry;
             na += 1;
-        } else {
-            many.push((i, o.cap as usize, o.cost));
         }
-    }
-    let all: &[(usize, usize, f64)] = if many.is_empty() {
-        &active[..na]
+        &few[..na]
     } else {
-        many.splice(0..0, active.iter().copied());
+        many = has.collect();
         &many
     };
     for f in 1..=n {

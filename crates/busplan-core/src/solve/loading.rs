@@ -307,16 +307,14 @@ impl Loading {
             }
             hub_escorts -= based_now;
             // Extra buses of several types may come from one origin: their escorts are shared.
-            if extra_from.iter().any(Option::is_some) {
-                let mut extra_by_origin: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
-                for v in 0..nv {
-                    if let Some((_, o)) = extra_from[v] {
-                        *extra_by_origin.entry(o).or_default() += n[3 * v + 2];
-                    }
+            let mut extra_by_origin: std::collections::BTreeMap<usize, u32> = std::collections::BTreeMap::new();
+            for v in 0..nv {
+                if let Some((_, o)) = extra_from[v] {
+                    *extra_by_origin.entry(o).or_default() += n[3 * v + 2];
                 }
-                if extra_by_origin.iter().any(|(&o, &k)| k > self.escorts[o]) {
-                    return Err(Blame::Hub(h));
-                }
+            }
+            if extra_by_origin.iter().any(|(&o, &k)| k > self.escorts[o]) {
+                return Err(Blame::Hub(h));
             }
             for v in 0..nv {
                 let (n_in, n_based, n_extra) = (n[3 * v], n[3 * v + 1], n[3 * v + 2]);

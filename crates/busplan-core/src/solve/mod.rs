@@ -213,7 +213,7 @@ impl Allocator for Fast {
                 }
                 let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
                 let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
-                if let (Some(_), Some((_, x))) = (&lp, &linking) {
+                if let Some((_, x)) = &linking {
                     starts.push(round_lp(s, net, x));
                 }
                 Ok(fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals))

@@ -598,12 +598,13 @@ pub const POLISH_SHARE: f64 = 0.8;
 /// is the best polished start on the county tier, its seed 2, the Chaoyang example and 5,000
 /// workers, where polishing every start took 1.2 to 3 times as long; the Nujiang example's
 /// best polished start is its third cheapest, and all its starts take 250,000. County tier,
-/// plan cost and time of a run, with this budget at 0, 300,000, 1 million and unlimited:
+/// plan cost and time of a run (before the drop points' neighbourhoods followed the search),
+/// with this budget at 0, 300,000, 1 million and unlimited:
 /// seed 1 127,325 in 0.10, 0.13, 0.17 and 0.24 s; seed 3 130,381, 130,381, 130,828 and
 /// 130,828 yuan.
 pub const POLISH_WORK: u64 = 300_000;
 
-/// Rounds of the drop points' exact neighbourhoods ([`lns::by_destination`]) on networks of
+/// Rounds of the drop points' exact neighbourhoods (`lns::by_destination`) on networks of
 /// up to [`LNS_PATHS`] paths.
 pub const LNS_ROUNDS: usize = 2;
 

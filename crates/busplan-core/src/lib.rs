@@ -231,9 +231,9 @@ fn solve_and_extract(
         Ok(p) => Ok((p, solved)),
         Err(e) if matches!(allocator.name(), "exact" | "fast") => {
             // A solver's tolerances may leave a solution that cannot be loaded (`exact`'s MIP,
-            // or the branch and bound that ends `fast` on small models): fall back to the
-            // strategy's other candidates (the search's answer first), then to the heuristic,
-            // keeping the run's lower bound (it holds for any plan).
+            // or the exact steps that end `fast` on small models): fall back to the strategy's
+            // other candidates (the answer before its last step first), then to the
+            // heuristic, keeping the run's lower bound (it holds for any plan).
             if let Some((i, parts)) = solved.also.iter().enumerate().find_map(|(i, a)| extract::extract(s, travel, net, a).ok().map(|p| (i, p))) {
                 let mut also = solved.also;
                 let alloc = also.remove(i);

@@ -198,19 +198,27 @@ impl Flat {
     }
 }
 
-/// Most nodes of each sub-model's branch and bound. County tier, plan cost and time of a run
-/// at 300, 600, 1,000 and 2,000: seed 1 126,173 yuan each time, in 0.22, 0.29, 0.38 and 0.64
-/// s; seed 2 127,438, 127,438, 127,237 and 127,099 in 0.8, 1.4, 2.2 and 3.9 s; seed 3
-/// 128,393, 128,393, 127,895 and 127,770 (its optimum) in 0.3, 0.4, 0.6 and 0.9 s.
-pub const NODES: u64 = 1_000;
+/// How much search the neighbourhoods get.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    /// Most times each drop point's neighbourhood is solved, on average.
+    pub rounds: usize,
+    /// Most nodes of each sub-model's branch and bound.
+    pub nodes: u64,
+    /// Work of all the sub-models together: nodes times the square of their free columns (the
+    /// time of a node grows about so).
+    pub work: f64,
+}
 
-/// Work of all the sub-models together: nodes times the square of their free columns (the
-/// time of a node grows about so). The county tier's neighbourhoods have 120 to 200 free
-/// columns: a round of its seed 2 (eight at 1,000 nodes) is 2.85e8, and its two rounds take
-/// about 2 s.
-pub const WORK: f64 = 6e8;
+/// `fast`'s budget. Nodes: county tier, plan cost and time of a run at 300, 600, 1,000 and
+/// 2,000: seed 1 126,173 yuan each time, in 0.22, 0.29, 0.38 and 0.64 s; seed 2 127,438,
+/// 127,438, 127,237 and 127,099 in 0.8, 1.4, 2.1-2.2 and 3.9 s; seed 3 128,393, 128,393,
+/// 127,895 and 127,770 (its optimum) in 0.3, 0.4, 0.6 and 0.9 s. Work: the county tier's
+/// neighbourhoods have 120 to 200 free columns; a round of its seed 2 (eight at 1,000 nodes) is
+/// 2.85e8, and its two rounds take about 2 s.
+pub const FAST: Budget = Budget { rounds: 2, nodes: 1_000, work: 6e8 };
 
-/// Sub-models that would get fewer nodes are not solved.
+/// The search ends when the next sub-model would get fewer nodes than this from the work left.
 pub const MIN_NODES: u64 = 100;
 
 /// The columns of drop point `d`'s neighbourhood (see the module's documentation).
@@ -247,13 +255,15 @@ fn free_columns(f: &Flat, net: &Network, d: usize) -> Vec<usize> {
 
 /// The drop points' neighbourhoods from `alloc`, in the order of the drop points and round
 /// again, each improvement kept at once, until every drop point's has been solved from the
-/// incumbent (or gave it), `rounds` times the drop points have been solved or [`WORK`] is
-/// spent. Returns the best allocation and whether the deadline cut a sub-model short.
+/// incumbent (the one that gave it counts), the budget's rounds or work are spent, or the
+/// cost is down to `stop_at`. Returns the best allocation and whether the deadline cut a
+/// sub-model short. An `alloc` that is not a solution of the model (it never is not) is
+/// returned as it is.
 ///
 /// Neighbourhoods are solved a batch at a time, one per thread, from the same incumbent; the
 /// first that saves is kept and those after it are solved again from the new incumbent. So the
 /// answer is that of solving them one by one, whatever the threads.
-pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, rounds: usize, deadline: Instant) -> (Allocation, bool) {
+pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, budget: Budget, stop_at: f64, deadline: Instant) -> (Allocation, bool) {
     let mut dests: Vec<usize> = net.commodities.iter().map(|c| c.dest).collect();
     dests.sort_unstable();
     dests.dedup();
@@ -263,17 +273,21 @@ pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, rounds: u
     // Every cut: the envelope cuts prune the sub-models' trees (county tier, seed 1: 126,920
     // yuan without them, 126,173 with them, in the same nodes).
     let f = Flat::of(&model::build(s, net, true, model::Cuts::ALL));
+    // Every sub-model starts from the incumbent's values and every answer is read back
+    // through them: the incumbent must be exactly a solution of the flat model.
+    let start = f.values(alloc);
+    if f.allocation(&start) != *alloc || !f.holds(&start) {
+        debug_assert!(false, "the incumbent is not a solution of the model");
+        return (alloc.clone(), false);
+    }
     let free: Vec<Vec<usize>> = dests.iter().map(|&d| free_columns(&f, net, d)).collect();
     let mut best = alloc.clone();
     let mut cost = model_cost(s, net, &best);
     let mut cut = false;
-    let (mut next, mut quiet, mut solved, mut work) = (0, 0, 0, WORK);
-    let limit = rounds * dests.len();
+    let (mut next, mut quiet, mut solved, mut work) = (0, 0, 0, budget.work);
+    let limit = budget.rounds * dests.len();
     let threads = rayon::current_num_threads().max(1);
-    while quiet < dests.len() && solved < limit {
-        if Instant::now() >= deadline {
-            return (best, true);
-        }
+    while quiet < dests.len() && solved < limit && cost > stop_at {
         // The next neighbourhoods in order, each with its nodes from what the ones before it
         // leave of the work, as if solved one by one.
         let mut batch: Vec<(usize, u64)> = Vec::new();
@@ -281,12 +295,15 @@ pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, rounds: u
         for i in 0..threads.min(dests.len() - quiet).min(limit - solved) {
             let at = (next + i) % dests.len();
             let n2 = (free[at].len() as f64).powi(2).max(1.0);
-            let nodes = ((left / n2) as u64).min(NODES);
+            let nodes = ((left / n2) as u64).min(budget.nodes);
             batch.push((at, nodes));
             left -= nodes as f64 * n2;
         }
         if batch[0].1 < MIN_NODES {
             break;
+        }
+        if Instant::now() >= deadline {
+            return (best, true);
         }
         let values = f.values(&best);
         let found: Vec<(Option<Vec<f64>>, bool)> =
@@ -321,57 +338,90 @@ mod tests {
     use super::*;
     use crate::generate::{small, Small};
     use crate::solve::heuristic::PathFilter;
+    use good_lp::Solution as _;
 
     fn far() -> Instant {
         Instant::now() + Duration::from_secs(600)
     }
 
-    /// The search's answer, and the model flattened.
-    fn searched(s: &Scenario) -> (Network, Allocation, Flat) {
+    /// The search's answer, the model and the model flattened.
+    fn searched(s: &Scenario) -> (Network, Allocation, Model, Flat) {
         let net = crate::network::network_of(s);
         let a = super::super::fast_search(s, &net, PathFilter::All, far());
-        let f = Flat::of(&model::build(s, &net, true, model::Cuts::ALL));
-        (net, a, f)
+        let m = model::build(s, &net, true, model::Cuts::ALL);
+        let f = Flat::of(&m);
+        (net, a, m, f)
+    }
+
+    /// Every constraint of the model, evaluated by `good_lp` (not through the flat rows).
+    fn model_holds(m: &Model, a: &Allocation) -> bool {
+        let values: HashMap<good_lp::Variable, f64> = m.start(a).into_iter().collect();
+        let integer = m.x.iter().chain(&m.u).all(|v| values.value(*v).fract() == 0.0);
+        integer
+            && m.constraints.iter().all(|c| {
+                let e = c.expression();
+                let lhs = e.eval_with(&values);
+                let tol = 1e-6 * (1.0 + e.constant().abs());
+                if c.is_equality() {
+                    lhs.abs() <= tol
+                } else {
+                    lhs <= tol
+                }
+            })
     }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
-        /// The flat model reads an allocation back as it was; the search's answer holds every
-        /// row and a leg stripped of its buses does not; the neighbourhoods give an allocation
-        /// that holds every row and costs no more.
+        /// The flat model reads an allocation back as it was and judges it as the model's own
+        /// constraints do: the search's answer holds, a leg stripped of its buses does not. The
+        /// neighbourhoods' answer satisfies every constraint of the model and costs no more.
         #[test]
         fn neighbourhoods_keep_every_row_and_never_cost_more(seed in 0u64..1_000_000, hubs in 1usize..3, train: bool) {
-            let s = small(Small { origins: 4, hubs, destinations: 4, types: 2, train }, seed);
-            let (net, a, f) = searched(&s);
+            let s = small(Small { origins: 5, hubs, destinations: 5, types: 3, train }, seed);
+            let (net, a, m, f) = searched(&s);
             let v = f.values(&a);
             proptest::prop_assert_eq!(&f.allocation(&v), &a);
-            proptest::prop_assert!(f.holds(&v));
+            proptest::prop_assert!(f.holds(&v) && model_holds(&m, &a));
             let loaded = net.paths.iter().enumerate().find(|&(p, _)| a.flow[p] > 0).map(|(_, path)| path.legs[0]);
             if let Some(leg) = loaded {
                 let mut stripped = a.clone();
                 stripped.buses[leg].iter_mut().for_each(|n| *n = 0);
-                proptest::prop_assert!(!f.holds(&f.values(&stripped)));
+                proptest::prop_assert!(!f.holds(&f.values(&stripped)) && !model_holds(&m, &stripped));
             }
-            let (b, cut) = by_destination(&s, &net, &a, 2, far());
+            let (b, cut) = by_destination(&s, &net, &a, FAST, f64::NEG_INFINITY, far());
             proptest::prop_assert!(!cut);
-            proptest::prop_assert!(f.holds(&f.values(&b)));
+            proptest::prop_assert!(model_holds(&m, &b));
             proptest::prop_assert!(model_cost(&s, &net, &b) <= model_cost(&s, &net, &a) + 1e-9);
         }
     }
 
     /// On the county tier (seed 1) the search stops at a local optimum that the drop points'
-    /// neighbourhoods improve by more than half a per cent, and one thread or two give the
-    /// same allocation.
+    /// neighbourhoods improve by more than half a per cent, and one thread or several give the
+    /// same allocation, also when the work budget ends the search within a batch.
     #[test]
     fn county_tier_neighbourhoods_save_whatever_the_threads() {
         let s = crate::generate::tiers::county(1);
-        let (net, a, f) = searched(&s);
+        let (net, a, m, _) = searched(&s);
         let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("a pool");
-        let one = pool(1).install(|| by_destination(&s, &net, &a, 2, far()));
-        let two = pool(2).install(|| by_destination(&s, &net, &a, 2, far()));
-        assert_eq!(one, two);
+        let run = |threads, budget| pool(threads).install(|| by_destination(&s, &net, &a, budget, f64::NEG_INFINITY, far()));
+        let one = run(1, FAST);
+        for threads in [2, 3] {
+            assert_eq!(run(threads, FAST), one, "{threads} threads");
+        }
         let (before, after) = (model_cost(&s, &net, &a), model_cost(&s, &net, &one.0));
         assert!(after < 0.995 * before, "{after} against {before}");
-        assert!(f.holds(&f.values(&one.0)));
+        assert!(model_holds(&m, &one.0));
+        // Work for about five sub-models at 300 nodes: it runs out within the batches of 2 and
+        // 3 threads.
+        let short = Budget { rounds: 2, nodes: 300, work: 5.0 * 300.0 * 160.0 * 160.0 };
+        let one = run(1, short);
+        for threads in [2, 3, 4] {
+            assert_eq!(run(threads, short), one, "{threads} threads, short of work");
+        }
+        // The search stops where the cost is down to the given one: here after its first
+        // saving, where it would go on to save more.
+        let (halt, _) = pool(2).install(|| by_destination(&s, &net, &a, FAST, before - 1.0, far()));
+        let halted = model_cost(&s, &net, &halt);
+        assert!(halted < before - 1.0 && halted > after, "{halted}: {before} -> {after}");
     }
 }

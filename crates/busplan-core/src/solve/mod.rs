@@ -117,7 +117,8 @@ pub trait Allocator: Sync {
     fn allocate(&self, s: &Scenario, net: &Network, opts: &Options, deadline: Instant) -> Result<Found, SolveError>;
 }
 
-/// `fast`: slope scaling and construction, then local search (see [`fast_search`]).
+/// `fast`: slope scaling and construction, then local search (see [`fast_search`]), and on
+/// small networks exact neighbourhoods (`ARCHITECTURE.md`, "Strategies").
 #[derive(Debug, Clone, Copy)]
 pub struct Fast;
 /// `exact`: the MIP on the options' backend, warm-started from [`Fast`].
@@ -252,11 +253,12 @@ impl Allocator for Fast {
             }
             None => alloc,
         };
-        // Small networks the branch and bound did not prove, given the time: exact
-        // sub-models, a drop point at a time.
+        // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
+        // drop point at a time, until the plan is within the MIP gap of the bound.
         let mut lns_cut = false;
-        let alloc = if !proven && net.paths.len() <= LNS_PATHS && opts.time_limit_s >= LNS_MIN_LIMIT_S {
-            let (better, cut) = lns::by_destination(s, net, &alloc, LNS_ROUNDS, deadline);
+        let stop_at = bound.map_or(f64::NEG_INFINITY, |b| b / (1.0 - opts.mip_gap));
+        let alloc = if !proven && net.paths.len() <= LNS_PATHS && opts.time_limit_s >= LNS_MIN_LIMIT_S && model_cost(s, net, &alloc) > stop_at {
+            let (better, cut) = lns::by_destination(s, net, &alloc, lns::FAST, stop_at, deadline);
             lns_cut = cut;
             if better == alloc {
                 alloc
@@ -299,8 +301,10 @@ impl Allocator for Exact {
         // The warm start gets a share of the time; the MIP the rest.
         let now = Instant::now();
         let warm_until = now + deadline.saturating_duration_since(now) / 4;
-        // The warm start is `fast`'s answer (with its LP bound, when it computed one).
-        let warm = Fast.allocate(s, net, opts, warm_until)?;
+        // The warm start is `fast`'s answer (with its LP bound, when it computed one), under
+        // the share of the time limit it gets.
+        let warm_opts = Options { time_limit_s: opts.time_limit_s / 4.0, ..opts.clone() };
+        let warm = Fast.allocate(s, net, &warm_opts, warm_until)?;
         if warm.proven {
             // `fast`'s branch and bound already proved it.
             return Ok(warm);
@@ -359,7 +363,9 @@ pub struct Options {
     /// Backend for exact models and bounds.
     pub backend: Backend,
     /// Wall-clock limit for the whole run, seconds (default 60). `fast` ends on work budgets
-    /// well before it on most scenarios; a search it stops makes the status `TimeLimit`.
+    /// well before it on most scenarios, and searches the exact neighbourhoods of small
+    /// networks only under a limit of at least `LNS_MIN_LIMIT_S` (5 s); a search it stops makes
+    /// the status `TimeLimit`.
     pub time_limit_s: f64,
     /// Relative MIP gap at which an exact solve may stop.
     pub mip_gap: f64,
@@ -604,15 +610,14 @@ pub const POLISH_SHARE: f64 = 0.8;
 /// 130,828 yuan.
 pub const POLISH_WORK: u64 = 300_000;
 
-/// Rounds of the drop points' exact neighbourhoods (`lns::by_destination`) on networks of
-/// up to [`LNS_PATHS`] paths.
-pub const LNS_ROUNDS: usize = 2;
-
-/// Paths up to which `fast` searches the drop points' exact neighbourhoods.
+/// Paths up to which `fast` searches the drop points' exact neighbourhoods
+/// (`lns::by_destination`).
 pub const LNS_PATHS: usize = 2_000;
 
-/// Time limits (seconds) below which it does not.
-pub const LNS_MIN_LIMIT_S: f64 = 1.0;
+/// Time limits (seconds) below which it does not: it takes 0.4-2.2 s on the county tier (seeds
+/// 1-3), and a search the clock stops gives a plan that depends on the machine. `exact` gives
+/// its warm start a quarter of its limit.
+pub const LNS_MIN_LIMIT_S: f64 = 5.0;
 
 /// The share of the time limit given to the search.
 pub const SEARCH_SHARE: f64 = 0.75;

@@ -218,6 +218,10 @@ pub struct Budget {
 /// 2.85e8, and its two rounds take about 2 s.
 pub const FAST: Budget = Budget { rounds: 2, nodes: 1_000, work: 6e8 };
 
+/// `exact`'s budget on microlp, ended by its share of the clock: the MIP that follows rarely
+/// improves on the whole model what these find.
+pub const EXACT: Budget = Budget { rounds: 10, nodes: 5_000, work: f64::INFINITY };
+
 /// The search ends when the next sub-model would get fewer nodes than this from the work left.
 pub const MIN_NODES: u64 = 100;
 

@@ -310,6 +310,22 @@ impl Allocator for Exact {
             return Ok(warm);
         }
         let (heur, lp, mut also) = (warm.alloc, warm.bound, warm.also);
+        // On microlp, whose branch and bound on the whole model rarely improves a good start,
+        // the drop points' neighbourhoods first, with more nodes, for half the time left.
+        let heur = if opts.backend == Backend::Microlp && net.paths.len() <= LNS_PATHS {
+            let now = Instant::now();
+            let until = now + deadline.saturating_duration_since(now) / 2;
+            let stop_at = lp.map_or(f64::NEG_INFINITY, |b| b / (1.0 - opts.mip_gap));
+            let (better, _) = lns::by_destination(s, net, &heur, lns::EXACT, stop_at, until);
+            if better == heur {
+                heur
+            } else {
+                also.insert(0, heur);
+                better
+            }
+        } else {
+            heur
+        };
         let heur_cost = model_cost(s, net, &heur);
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also });

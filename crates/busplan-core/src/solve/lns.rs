@@ -261,8 +261,8 @@ fn free_columns(f: &Flat, net: &Network, d: usize) -> Vec<usize> {
 /// again, each improvement kept at once, until every drop point's has been solved from the
 /// incumbent (the one that gave it counts), the budget's rounds or work are spent, or the
 /// cost is down to `stop_at`. Returns the best allocation and whether the deadline cut a
-/// sub-model short. An `alloc` that is not a solution of the model (it never is not) is
-/// returned as it is.
+/// sub-model short. An `alloc` that is not a solution of the model is returned as it is (the
+/// search's answers always are solutions).
 ///
 /// Neighbourhoods are solved a batch at a time, one per thread, from the same incumbent; the
 /// first that saves is kept and those after it are solved again from the new incumbent. So the

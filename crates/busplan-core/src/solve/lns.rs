@@ -131,8 +131,8 @@ impl Flat {
         }
     }
 
-    /// Whether values (integer where the column is) satisfy every row and bound, up to
-    /// `1e-6` relative: the rounded answer of a sub-model is checked before it is kept.
+    /// Whether values satisfy every row and bound, up to `1e-6` relative: the rounded answer of
+    /// a sub-model is checked before it is kept (rounded, its integer columns are integer).
     fn holds(&self, v: &[f64]) -> bool {
         let bounds = self.columns.iter().zip(v).all(|(c, &x)| x >= c.min - 1e-9 && x <= c.max + 1e-9);
         bounds

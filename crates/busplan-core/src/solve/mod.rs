@@ -254,21 +254,11 @@ impl Allocator for Fast {
             None => alloc,
         };
         // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
-        // drop point at a time, until the plan is within the MIP gap of the bound.
-        let mut lns_cut = false;
-        let stop_at = bound.map_or(f64::NEG_INFINITY, |b| b / (1.0 - opts.mip_gap));
-        let alloc = if !proven && net.paths.len() <= LNS_PATHS && opts.time_limit_s >= LNS_MIN_LIMIT_S && model_cost(s, net, &alloc) > stop_at {
-            let (better, cut) = lns::by_destination(s, net, &alloc, lns::FAST, stop_at, deadline);
-            lns_cut = cut;
-            if better == alloc {
-                alloc
-            } else {
-                // The answer before stays a candidate: its plan may wait less at hubs.
-                also.insert(0, alloc);
-                better
-            }
+        // drop point at a time.
+        let (alloc, lns_cut) = if !proven && opts.time_limit_s >= LNS_MIN_LIMIT_S {
+            neighbourhoods(s, net, opts, alloc, bound, lns::FAST, deadline, &mut also)
         } else {
-            alloc
+            (alloc, false)
         };
         Ok(Found { alloc, bound, proven, timed_out: lp_cut || polish_cut || lns_cut || Instant::now() >= deadline, also })
     }
@@ -312,17 +302,10 @@ impl Allocator for Exact {
         let (heur, lp, mut also) = (warm.alloc, warm.bound, warm.also);
         // On microlp, whose branch and bound on the whole model rarely improves a good start,
         // the drop points' neighbourhoods first, with more nodes, for half the time left.
-        let heur = if opts.backend == Backend::Microlp && net.paths.len() <= LNS_PATHS {
+        let heur = if opts.backend == Backend::Microlp {
             let now = Instant::now();
             let until = now + deadline.saturating_duration_since(now) / 2;
-            let stop_at = lp.map_or(f64::NEG_INFINITY, |b| b / (1.0 - opts.mip_gap));
-            let (better, _) = lns::by_destination(s, net, &heur, lns::EXACT, stop_at, until);
-            if better == heur {
-                heur
-            } else {
-                also.insert(0, heur);
-                better
-            }
+            neighbourhoods(s, net, opts, heur, lp, lns::EXACT, until, &mut also).0
         } else {
             heur
         };
@@ -340,6 +323,32 @@ impl Allocator for Exact {
         };
         Ok(mip_found(alloc, cost, status, opts, lp, also))
     }
+}
+
+/// The drop points' exact neighbourhoods (`lns::by_destination`) from `alloc` within
+/// `budget`, on networks of up to [`LNS_PATHS`] paths, until the plan is within the MIP gap of
+/// `bound`. A changed answer puts the one before first among the plan candidates `also` (its
+/// plan may wait less at hubs). Gives the answer and whether the deadline cut the search.
+#[allow(clippy::too_many_arguments)]
+fn neighbourhoods(
+    s: &Scenario,
+    net: &Network,
+    opts: &Options,
+    alloc: Allocation,
+    bound: Option<f64>,
+    budget: lns::Budget,
+    deadline: Instant,
+    also: &mut Vec<Allocation>,
+) -> (Allocation, bool) {
+    let stop_at = bound.map_or(f64::NEG_INFINITY, |b| b / (1.0 - opts.mip_gap));
+    if net.paths.len() > LNS_PATHS || model_cost(s, net, &alloc) <= stop_at {
+        return (alloc, false);
+    }
+    let (better, cut) = lns::by_destination(s, net, &alloc, budget, stop_at, deadline);
+    if better != alloc {
+        also.insert(0, alloc);
+    }
+    (better, cut)
 }
 
 /// A solver backend for exact models and LP bounds.

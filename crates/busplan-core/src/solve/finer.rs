@@ -101,15 +101,20 @@ fn polished(s: &Scenario, net: &Network, alloc: &Allocation, deadline: Instant) 
     Some((fine, st))
 }
 
-/// The drop points' neighbourhoods ([`lns::by_destination`]) on the finer network, from the
-/// answer of [`polish`] there, mapped back: the sub-models then see the waiting that the
+/// The drop points' neighbourhoods ([`lns::by_destination`]) on the finer network within
+/// each budget in turn, from the answer of [`polish`] there, mapped back: the sub-models then see the waiting that the
 /// model's classes do not price (city tier seed 1, `exact` on `HiGHS`: on the model's network
 /// they saved 14,221 yuan of model cost and no plan cost; on the finer network seeds 2 and 3
 /// gain more). `None` if there is no finer network (it has at most `FINER_PATHS` paths) or
 /// the answer does not map back. The flag says whether the deadline cut a sub-model short.
-pub(crate) fn neighbourhoods(s: &Scenario, net: &Network, alloc: &Allocation, budget: lns::Budget, stop_at: f64, deadline: Instant) -> Option<(Allocation, bool)> {
+pub(crate) fn neighbourhoods(s: &Scenario, net: &Network, alloc: &Allocation, budgets: &[lns::Budget], stop_at: f64, deadline: Instant) -> Option<(Allocation, bool)> {
     let (fine, st) = polished(s, net, alloc, deadline)?;
-    let (better, cut) = lns::by_destination(s, &fine, &st.allocation(s, &fine), budget, stop_at, deadline);
+    let (mut better, mut cut) = (st.allocation(s, &fine), false);
+    for &budget in budgets {
+        if !cut {
+            (better, cut) = lns::by_destination(s, &fine, &better, budget, stop_at, deadline);
+        }
+    }
     Some((up(s, &fine, net, &better)?, cut))
 }
 
@@ -304,7 +309,7 @@ pub(crate) mod tests {
                 checked_cost(&s, &travel, &net, &polished);
                 // The neighbourhoods on the finer network: their answer maps back and is a plan
                 // that passes the checker.
-                let (searched, cut) = neighbourhoods(&s, &net, &alloc, lns::FAST, f64::NEG_INFINITY, far).expect("an answer");
+                let (searched, cut) = neighbourhoods(&s, &net, &alloc, &[lns::FAST], f64::NEG_INFINITY, far).expect("an answer");
                 proptest::prop_assert!(!cut);
                 checked_cost(&s, &travel, &net, &searched);
             }

@@ -328,8 +328,8 @@ impl Allocator for Exact {
         // left, then the MIP from their answer. On microlp, whose branch and bound on the
         // whole model rarely improves a good start, with more nodes; on HiGHS, solved by HiGHS,
         // their RINS parts first (county tier, 60 s: seed 2 127,140 -> 126,748 yuan, seed 3
-        // within the MIP gap in 17 s instead of 26 s, seed 1 still proven optimal, in 5.7 s
-        // instead of 5.2 s).
+        // within the MIP gap in 17-21 s instead of 26 s, seed 1 still proven optimal, in
+        // 5.7-7.0 s instead of 5.2 s; the RINS parts alone: seed 2 127,204, seed 3 31 s).
         let now = Instant::now();
         let until = now + deadline.saturating_duration_since(now) / 2;
         let budgets: &[lns::Budget] = match opts.backend {

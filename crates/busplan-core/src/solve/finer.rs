@@ -102,8 +102,9 @@ fn polished(s: &Scenario, net: &Network, alloc: &Allocation, deadline: Instant) 
 }
 
 /// The drop points' neighbourhoods ([`lns::by_destination`]) on the finer network within
-/// each budget in turn, from the answer of [`polish`] there, mapped back: the sub-models then see the waiting that the
-/// model's classes do not price (city tier seed 1, `exact` on `HiGHS`: on the model's network
+/// each budget in turn, from the answer of [`polish`] there, mapped back: the sub-models then
+/// see the waiting that the model's classes do not price (city tier seed 1, `exact` on
+/// `HiGHS`: on the model's network
 /// they saved 14,221 yuan of model cost and no plan cost; on the finer network seeds 2 and 3
 /// gain more). `None` if there is no finer network (it has at most `FINER_PATHS` paths) or
 /// the answer does not map back. The flag says whether the deadline cut a sub-model short.

@@ -18,10 +18,9 @@
 //! solution of the sub-model and its warm start, so the answer never costs more.
 //!
 //! The sub-model is handed to microlp as it is (no `good_lp` in between), so that fixed
-//! variables cost nothing; or, for `exact` on `HiGHS` on networks too large for its branch and
-//! bound on the whole model, to `HiGHS` (one thread, a fixed seed). A node budget, not the
-//! clock, bounds its work: the answer does not depend on the machine or the threads (the
-//! deadline only guards a slow machine, and says so).
+//! variables cost nothing; or, for `exact` on `HiGHS`, to `HiGHS` (one thread, a fixed seed).
+//! A node budget, not the clock, bounds its work: the answer does not depend on the machine
+//! or the threads (the deadline only guards a slow machine, and says so).
 //!
 //! **RINS.** A budget may free only the part of a neighbourhood that its LP relaxation moves:
 //! the integer columns whose LP value differs from the incumbent's, and the continuous ones
@@ -328,9 +327,9 @@ pub const FAST: Budget = Budget { rounds: 2, nodes: 1_000, work: 6e8, solver: Ba
 /// improves on the whole model what these find.
 pub const EXACT: Budget = Budget { rounds: 10, nodes: 5_000, work: f64::INFINITY, solver: Backend::Microlp, rins: false };
 
-/// `exact`'s budget on `HiGHS`, on networks above [`super::LNS_PATHS`] paths, where its branch
-/// and bound on the whole model does not improve `fast`'s plan (city tier seed 3: 300 s
-/// without a better plan or bound). Its nodes are dear, but its presolve, cuts and heuristics
+/// `exact`'s budget on `HiGHS`: before its MIP on networks of up to [`super::LNS_PATHS`]
+/// paths, instead of it above, where its branch and bound on the whole model does not improve
+/// `fast`'s plan (city tier seed 3: 300 s without a better plan or bound). Its nodes are dear, but its presolve, cuts and heuristics
 /// find what microlp's nodes do not: on city tier seed 3, a round over the drop points takes
 /// 6,947,099 to 6,887,553 yuan at 20 nodes (196 s on one thread), and to 6,882,378 at the
 /// default, unlimited (249 s with 5 s each), where microlp's at 2,000 nodes saves nothing.

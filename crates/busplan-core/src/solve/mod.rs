@@ -256,7 +256,7 @@ impl Allocator for Fast {
         // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
         // drop point at a time.
         let (alloc, lns_cut) = if !proven && opts.time_limit_s >= LNS_MIN_LIMIT_S {
-            neighbourhoods(s, net, opts, alloc, bound, lns::FAST, LNS_PATHS, deadline, &mut also)
+            neighbourhoods(s, net, opts, alloc, bound, &[lns::FAST], LNS_PATHS, deadline, &mut also)
         } else {
             (alloc, false)
         };
@@ -314,13 +314,7 @@ impl Allocator for Exact {
                 also.insert(0, heur);
                 (alloc, cut)
             } else {
-                let (mut alloc, mut cut) = (heur, false);
-                for budget in budgets {
-                    if !cut {
-                        (alloc, cut) = neighbourhoods(s, net, opts, alloc, lp, budget, LNS_HIGHS_PATHS, deadline, &mut also);
-                    }
-                }
-                (alloc, cut)
+                neighbourhoods(s, net, opts, heur, lp, &budgets, LNS_HIGHS_PATHS, deadline, &mut also)
             };
             return Ok(Found { alloc, bound: lp, proven: false, timed_out: cut || Instant::now() >= deadline, also });
         }
@@ -336,10 +330,7 @@ impl Allocator for Exact {
             Backend::Microlp => &[lns::EXACT],
             Backend::Highs => &[lns::EXACT_HIGHS_RINS, lns::EXACT_HIGHS],
         };
-        let mut heur = heur;
-        for &budget in budgets {
-            heur = neighbourhoods(s, net, opts, heur, lp, budget, LNS_PATHS, until, &mut also).0;
-        }
+        let heur = neighbourhoods(s, net, opts, heur, lp, budgets, LNS_PATHS, until, &mut also).0;
         let heur_cost = model_cost(s, net, &heur);
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also });
@@ -356,31 +347,40 @@ impl Allocator for Exact {
     }
 }
 
-/// The drop points' exact neighbourhoods (`lns::by_destination`) from `alloc` within
-/// `budget`, on networks of up to `max_paths` paths, until the plan is within the MIP gap of
-/// `bound`. A changed answer puts the one before first among the plan candidates `also` (its
-/// plan may wait less at hubs). Gives the answer and whether the deadline cut the search.
+/// The drop points' exact neighbourhoods (`lns::by_destination`) from `alloc` within each of
+/// `budgets` in turn (until the deadline cuts one), on networks of up to `max_paths` paths,
+/// until the plan is within the MIP gap of `bound`. Each changed answer puts the one before
+/// first among the plan candidates `also` (its plan may wait less at hubs). Gives the answer
+/// and whether the deadline cut the search.
 #[allow(clippy::too_many_arguments)]
 fn neighbourhoods(
     s: &Scenario,
     net: &Network,
     opts: &Options,
-    alloc: Allocation,
+    mut alloc: Allocation,
     bound: Option<f64>,
-    budget: lns::Budget,
+    budgets: &[lns::Budget],
     max_paths: usize,
     deadline: Instant,
     also: &mut Vec<Allocation>,
 ) -> (Allocation, bool) {
     let stop_at = stop_at(bound, opts);
-    if net.paths.len() > max_paths || model_cost(s, net, &alloc) <= stop_at {
+    if net.paths.len() > max_paths {
         return (alloc, false);
     }
-    let (better, cut) = lns::by_destination(s, net, &alloc, budget, stop_at, deadline);
-    if better != alloc {
-        also.insert(0, alloc);
+    for &budget in budgets {
+        if model_cost(s, net, &alloc) <= stop_at {
+            break;
+        }
+        let (better, cut) = lns::by_destination(s, net, &alloc, budget, stop_at, deadline);
+        if better != alloc {
+            also.insert(0, std::mem::replace(&mut alloc, better));
+        }
+        if cut {
+            return (alloc, true);
+        }
     }
-    (better, cut)
+    (alloc, false)
 }
 
 /// The cost at which a search may stop: within the MIP gap of the bound.

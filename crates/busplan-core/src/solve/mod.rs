@@ -206,7 +206,9 @@ impl Allocator for Fast {
         } else {
             None
         };
-        // The finer bound needs only the LP's duals: it runs beside the starts and the search.
+        // The finer bound needs only the LP's duals: it runs beside the starts, the search and
+        // the finer polish (city tier seed 1, eight runs each: 4.44 s on average against 4.57 s
+        // with the polish after both).
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
         let (finer, searched) = rayon::join(
             || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
@@ -219,10 +221,14 @@ impl Allocator for Fast {
                 if let Some((_, x)) = &linking {
                     starts.push(round_lp(s, net, x));
                 }
-                Ok(fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals))
+                let (alloc, hand, polish_cut) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals);
+                // The search once more where more of the waiting at hubs is priced: one more
+                // plan candidate (beside the finer bound, which it does not need).
+                let finer = finer::polish(s, net, &alloc, deadline);
+                Ok((alloc, hand, polish_cut, finer))
             },
         );
-        let (alloc, hand, polish_cut) = searched?;
+        let (alloc, hand, polish_cut, polished) = searched?;
         if let Some(r) = &mut lp {
             r.with_finer(finer);
         }
@@ -230,9 +236,7 @@ impl Allocator for Fast {
         // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
         // plan with hubs may wait at a hub longer than the model priced).
         let mut also: Vec<Allocation> = hand.into_iter().collect();
-        // The search once more where more of the waiting at hubs is priced: one more plan
-        // candidate.
-        also.extend(finer::polish(s, net, &alloc, deadline));
+        also.extend(polished);
         let mut bound = lp.map(|l| l.bound);
         let mut proven = false;
         // Small models: a branch and bound of fixed size from the search's answer.

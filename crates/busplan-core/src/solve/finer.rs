@@ -110,12 +110,8 @@ fn polished(s: &Scenario, net: &Network, alloc: &Allocation, deadline: Instant) 
 /// the answer does not map back. The flag says whether the deadline cut a sub-model short.
 pub(crate) fn neighbourhoods(s: &Scenario, net: &Network, alloc: &Allocation, budgets: &[lns::Budget], stop_at: f64, deadline: Instant) -> Option<(Allocation, bool)> {
     let (fine, st) = polished(s, net, alloc, deadline)?;
-    let (mut better, mut cut) = (st.allocation(s, &fine), false);
-    for &budget in budgets {
-        if !cut {
-            (better, cut) = lns::by_destination(s, &fine, &better, budget, stop_at, deadline);
-        }
-    }
+    // The answers on the way are allocations of `fine`: not plan candidates of `net`.
+    let (better, cut) = super::neighbourhoods(s, &fine, st.allocation(s, &fine), stop_at, budgets, usize::MAX, deadline, &mut Vec::new());
     Some((up(s, &fine, net, &better)?, cut))
 }
 

@@ -411,6 +411,7 @@ pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, budget: B
     let (mut next, mut quiet, mut solved, mut work) = (0, 0, 0, budget.work);
     let limit = budget.rounds * dests.len();
     let threads = rayon::current_num_threads().max(1);
+    let least = MIN_NODES.min(budget.nodes);
     while quiet < dests.len() && solved < limit && cost > stop_at {
         // The next neighbourhoods in order, each with its nodes from what the ones before it
         // leave of the work, as if solved one by one.
@@ -423,7 +424,6 @@ pub fn by_destination(s: &Scenario, net: &Network, alloc: &Allocation, budget: B
             batch.push((at, nodes));
             left -= nodes as f64 * n2;
         }
-        let least = MIN_NODES.min(budget.nodes);
         if batch[0].1 < least {
             break;
         }

@@ -224,8 +224,8 @@ impl Allocator for Fast {
                 let (alloc, hand, polish_cut) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals);
                 // The search once more where more of the waiting at hubs is priced: one more
                 // plan candidate (beside the finer bound, which it does not need).
-                let finer = finer::polish(s, net, &alloc, deadline);
-                Ok((alloc, hand, polish_cut, finer))
+                let polished = finer::polish(s, net, &alloc, deadline);
+                Ok((alloc, hand, polish_cut, polished))
             },
         );
         let (alloc, hand, polish_cut, polished) = searched?;
@@ -260,7 +260,7 @@ impl Allocator for Fast {
         // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
         // drop point at a time.
         let (alloc, lns_cut) = if !proven && opts.time_limit_s >= LNS_MIN_LIMIT_S {
-            neighbourhoods(s, net, opts, alloc, bound, &[lns::FAST], LNS_PATHS, deadline, &mut also)
+            neighbourhoods(s, net, alloc, stop_at(bound, opts), &[lns::FAST], LNS_PATHS, deadline, &mut also)
         } else {
             (alloc, false)
         };
@@ -318,7 +318,7 @@ impl Allocator for Exact {
                 also.insert(0, heur);
                 (alloc, cut)
             } else {
-                neighbourhoods(s, net, opts, heur, lp, &budgets, LNS_HIGHS_PATHS, deadline, &mut also)
+                neighbourhoods(s, net, heur, stop_at(lp, opts), &budgets, LNS_HIGHS_PATHS, deadline, &mut also)
             };
             return Ok(Found { alloc, bound: lp, proven: false, timed_out: cut || Instant::now() >= deadline, also });
         }
@@ -334,7 +334,7 @@ impl Allocator for Exact {
             Backend::Microlp => &[lns::EXACT],
             Backend::Highs => &[lns::EXACT_HIGHS_RINS, lns::EXACT_HIGHS],
         };
-        let heur = neighbourhoods(s, net, opts, heur, lp, budgets, LNS_PATHS, until, &mut also).0;
+        let heur = neighbourhoods(s, net, heur, stop_at(lp, opts), budgets, LNS_PATHS, until, &mut also).0;
         let heur_cost = model_cost(s, net, &heur);
         let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also });
@@ -353,22 +353,20 @@ impl Allocator for Exact {
 
 /// The drop points' exact neighbourhoods (`lns::by_destination`) from `alloc` within each of
 /// `budgets` in turn (until the deadline cuts one), on networks of up to `max_paths` paths,
-/// until the plan is within the MIP gap of `bound`. Each changed answer puts the one before
+/// until the plan costs no more than `stop_at` ([`stop_at`]). Each changed answer puts the one before
 /// first among the plan candidates `also` (its plan may wait less at hubs). Gives the answer
 /// and whether the deadline cut the search.
 #[allow(clippy::too_many_arguments)]
-fn neighbourhoods(
+pub(crate) fn neighbourhoods(
     s: &Scenario,
     net: &Network,
-    opts: &Options,
     mut alloc: Allocation,
-    bound: Option<f64>,
+    stop_at: f64,
     budgets: &[lns::Budget],
     max_paths: usize,
     deadline: Instant,
     also: &mut Vec<Allocation>,
 ) -> (Allocation, bool) {
-    let stop_at = stop_at(bound, opts);
     if net.paths.len() > max_paths {
         return (alloc, false);
     }

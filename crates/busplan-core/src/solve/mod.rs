@@ -16,6 +16,7 @@
 //! Backends: `microlp` (pure Rust, always there) and `highs` (feature `highs`). The backend
 //! solves the exact models and the LP bounds; it is never picked silently.
 
+mod cuts;
 mod finer;
 pub mod heuristic;
 mod lns;
@@ -210,61 +211,77 @@ impl Allocator for Fast {
         // the finer polish (city tier seed 1, eight runs each: 4.44 s on average against 4.57 s
         // with the polish after both).
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
-        let (finer, searched) = rayon::join(
-            || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
+        // Small models without a finer bound: rounds of cuts on the LP, beside everything
+        // else (the search's stops use the LP's bound, so that the plan does not depend on
+        // them).
+        let wants_cuts = fine.is_none() && lp.is_some() && net.paths.len() <= CUT_PATHS;
+        let (cut, rest) = rayon::join(
+            || if wants_cuts { cut_bound(s, net, deadline) } else { None },
             || -> Result<_, SolveError> {
+                let (finer, searched) = rayon::join(
+                    || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
+                    || -> Result<_, SolveError> {
+                        if let Some(r) = &mut lp {
+                            to_vertices(s, net, opts.backend, r, lp_deadline)?;
+                        }
+                        let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
+                        let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
+                        if let Some((_, x)) = &linking {
+                            starts.push(round_lp(s, net, x));
+                        }
+                        let (alloc, hand, polish_cut) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals);
+                        // The search once more where more of the waiting at hubs is priced: one more
+                        // plan candidate (beside the finer bound, which it does not need).
+                        let polished = finer::polish(s, net, &alloc, deadline);
+                        Ok((alloc, hand, polish_cut, polished))
+                    },
+                );
+                let (alloc, hand, polish_cut, polished) = searched?;
                 if let Some(r) = &mut lp {
-                    to_vertices(s, net, opts.backend, r, lp_deadline)?;
+                    r.with_finer(finer);
                 }
-                let mut starts: Vec<heuristic::State> = lp.iter().map(|r| round_lp(s, net, &r.x)).collect();
-                let rivals: Vec<heuristic::State> = lp.iter().flat_map(|r| &r.more).map(|x| round_lp(s, net, x)).collect();
-                if let Some((_, x)) = &linking {
-                    starts.push(round_lp(s, net, x));
-                }
-                let (alloc, hand, polish_cut) = fast_search_from(s, net, heuristic::PathFilter::All, deadline, starts, rivals);
-                // The search once more where more of the waiting at hubs is priced: one more
-                // plan candidate (beside the finer bound, which it does not need).
-                let polished = finer::polish(s, net, &alloc, deadline);
-                Ok((alloc, hand, polish_cut, polished))
+                let lp_cut = lp_gave_up || lp.as_ref().is_some_and(|r| !r.complete);
+                // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
+                // plan with hubs may wait at a hub longer than the model priced).
+                let mut also: Vec<Allocation> = hand.into_iter().collect();
+                also.extend(polished);
+                let mut bound = lp.map(|l| l.bound);
+                let mut proven = false;
+                // Small models: a branch and bound of fixed size from the search's answer.
+                let alloc = match fixed_bnb(s, net, &alloc, opts.mip_gap, deadline) {
+                    Some(p) => {
+                        // Its bound holds over the network's paths: for plans only if none was pruned.
+                        if let (Some(b), false) = (p.bound, net.pruned) {
+                            bound = Some(bound.map_or(b, |l| l.max(b)));
+                            proven = p.proven;
+                        }
+                        if model_cost(s, net, &p.alloc) < model_cost(s, net, &alloc) - 1e-6 {
+                            // The search's answer stays a candidate: its plan may wait less at hubs.
+                            also.insert(0, alloc);
+                            p.alloc
+                        } else {
+                            alloc
+                        }
+                    }
+                    None => alloc,
+                };
+                // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
+                // drop point at a time.
+                let (alloc, lns_cut) = if !proven && opts.time_limit_s >= LNS_MIN_LIMIT_S {
+                    neighbourhoods(s, net, alloc, stop_at(bound, opts), &[lns::FAST], LNS_PATHS, deadline, &mut also)
+                } else {
+                    (alloc, false)
+                };
+                Ok((alloc, bound, proven, also, lp_cut || polish_cut || lns_cut))
             },
         );
-        let (alloc, hand, polish_cut, polished) = searched?;
-        if let Some(r) = &mut lp {
-            r.with_finer(finer);
+        let (alloc, mut bound, proven, also, cut_short) = rest?;
+        let mut cut_short = cut_short;
+        if let Some((b, complete)) = cut {
+            bound = Some(bound.map_or(b, |l| l.max(b)));
+            cut_short |= !complete;
         }
-        let lp_cut = lp_gave_up || lp.as_ref().is_some_and(|r| !r.complete);
-        // The plan by hand stays a plan candidate, so that `fast` is never worse than it (a
-        // plan with hubs may wait at a hub longer than the model priced).
-        let mut also: Vec<Allocation> = hand.into_iter().collect();
-        also.extend(polished);
-        let mut bound = lp.map(|l| l.bound);
-        let mut proven = false;
-        // Small models: a branch and bound of fixed size from the search's answer.
-        let alloc = match fixed_bnb(s, net, &alloc, opts.mip_gap, deadline) {
-            Some(p) => {
-                // Its bound holds over the network's paths: for plans only if none was pruned.
-                if let (Some(b), false) = (p.bound, net.pruned) {
-                    bound = Some(bound.map_or(b, |l| l.max(b)));
-                    proven = p.proven;
-                }
-                if model_cost(s, net, &p.alloc) < model_cost(s, net, &alloc) - 1e-6 {
-                    // The search's answer stays a candidate: its plan may wait less at hubs.
-                    also.insert(0, alloc);
-                    p.alloc
-                } else {
-                    alloc
-                }
-            }
-            None => alloc,
-        };
-        // Small networks, given the time, where the bound leaves a gap: exact sub-models, a
-        // drop point at a time.
-        let (alloc, lns_cut) = if !proven && opts.time_limit_s >= LNS_MIN_LIMIT_S {
-            neighbourhoods(s, net, alloc, stop_at(bound, opts), &[lns::FAST], LNS_PATHS, deadline, &mut also)
-        } else {
-            (alloc, false)
-        };
-        Ok(Found { alloc, bound, proven, timed_out: lp_cut || polish_cut || lns_cut || Instant::now() >= deadline, also })
+        Ok(Found { alloc, bound, proven, timed_out: cut_short || Instant::now() >= deadline, also })
     }
 }
 
@@ -834,6 +851,19 @@ fn finer_bound(s: &Scenario, net: &Network, fine: &Network, rows: &[model::Row],
         (!found.complete).then_some((f64::NEG_INFINITY, false))
     }
 }
+
+/// A lower bound from rounds of c-MIR cuts on the model's LP ([`cuts::model_bound`]), lowered
+/// for tolerance, and whether the rounds ran to their end (minus infinity and `false` if the
+/// deadline left no bound); `None` if microlp failed.
+fn cut_bound(s: &Scenario, net: &Network, deadline: Instant) -> Option<(f64, bool)> {
+    if Instant::now() >= deadline {
+        return Some((f64::NEG_INFINITY, false));
+    }
+    cuts::model_bound(s, net, deadline).map(|(b, complete)| (below_tolerance(b), complete))
+}
+
+/// Most paths of a network whose LP gets rounds of cuts ([`cut_bound`]).
+pub const CUT_PATHS: usize = 1_000;
 
 /// [`relaxation`] by PDHG, for `iterations`; with `start`, also PDHG's points after
 /// [`START_SNAPSHOTS`] iterations, and `x` and those points still to be made vertices

@@ -24,7 +24,7 @@ use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// A cut `row . x <= rhs`.
@@ -235,14 +235,10 @@ impl<'a> Separator<'a> {
 
     /// The best c-MIR cut of `sum agg_j x_j <= b` at `x`, if one is violated.
     fn cmir(&self, agg: &BTreeMap<usize, f64>, b: f64, x: &[f64]) -> Option<(f64, Cut)> {
-        let a = self.cmir_as(agg, b, x, false);
-        let c = self.cmir_as(agg, b, x, true);
-        match (a, c) {
-            (Some(a), Some(c)) => Some(if c.0 > a.0 { c } else { a }),
-            (a, c) => a.or(c),
-        }
+        [false, true].into_iter().filter_map(|flows_continuous| self.cmir_as(agg, b, x, flows_continuous)).reduce(|a, c| if c.0 > a.0 { c } else { a })
     }
 
+    /// [`Self::cmir`] with flow columns taken as integer or as continuous.
     fn cmir_as(&self, agg: &BTreeMap<usize, f64>, b: f64, x: &[f64], flows_continuous: bool) -> Option<(f64, Cut)> {
         let lp = self.lp;
         // Fixed columns move to the right; the others: (column, a, integer, x - l, u - x).
@@ -318,14 +314,12 @@ impl<'a> Separator<'a> {
         let mut row: Vec<(usize, f64)> = Vec::new();
         let mut rhs = delta * beta.floor();
         for (t, &u) in terms.iter().zip(&up) {
-            let ap = if u { -t.a } else { t.a };
-            let g = if t.int {
-                let aj = ap / delta;
-                delta * (aj.floor() + (aj - aj.floor() - f0).max(0.0) / (1.0 - f0))
-            } else if ap < 0.0 {
-                ap / (1.0 - f0)
-            } else {
-                0.0
+            // Times delta; a continuous column's written without dividing by delta and
+            // multiplying back, whose last bits would change the later rounds and the bound.
+            let g = match (t.int, if u { -t.a } else { t.a }) {
+                (true, _) => delta * coefficient(t, u, delta, f0),
+                (false, ap) if ap < 0.0 => ap / (1.0 - f0),
+                _ => 0.0,
             };
             if g == 0.0 {
                 continue;
@@ -358,16 +352,8 @@ impl<'a> Separator<'a> {
         let mut act = 0.0;
         let mut norm = 0.0;
         for (t, &u) in terms.iter().zip(up) {
-            let ap = if u { -t.a } else { t.a };
             let xp = if u { t.above } else { t.below };
-            let g = if t.int {
-                let aj = ap / delta;
-                aj.floor() + (aj - aj.floor() - f0).max(0.0) / (1.0 - f0)
-            } else if ap < 0.0 {
-                ap / (delta * (1.0 - f0))
-            } else {
-                0.0
-            };
+            let g = coefficient(t, u, delta, f0);
             act += g * xp;
             norm += g * g;
         }
@@ -395,6 +381,21 @@ fn substituted(terms: &[Term], b: f64, lp: &Lp, up: &[bool]) -> f64 {
     b
 }
 
+/// The coefficient of a column's `x'` in the mixed-integer rounding of the substituted row
+/// divided by `delta` (column moved to its upper bound if `up`): `floor(a'/delta) + max(0,
+/// frac(a'/delta) - f0)/(1 - f0)` if integer, `a'/(delta (1 - f0))` if continuous with `a' <
+/// 0`, else 0.
+fn coefficient(t: &Term, up: bool, delta: f64, f0: f64) -> f64 {
+    let ap = if up { -t.a } else { t.a };
+    if t.int {
+        let aj = ap / delta;
+        aj.floor() + (aj - aj.floor() - f0).max(0.0) / (1.0 - f0)
+    } else if ap < 0.0 {
+        ap / (delta * (1.0 - f0))
+    } else {
+        0.0
+    }
+}
 
 /// Cosine of the angle between two cuts' rows.
 fn parallelism(a: &Cut, b: &Cut) -> f64 {
@@ -415,7 +416,6 @@ fn parallelism(a: &Cut, b: &Cut) -> f64 {
     let nb: f64 = b.row.iter().map(|e| e.1 * e.1).sum::<f64>().sqrt();
     dot / (na * nb).max(1e-300)
 }
-
 
 /// Rounds of cuts ([`ROUNDS`] of at most [`PER_ROUND`]) on the LP of the model with every
 /// built-in cut ([`model::Cuts::ALL`]): a lower bound on the model's optimum, hence on every
@@ -442,18 +442,12 @@ pub(crate) fn model_bound(s: &Scenario, net: &Network, deadline: Instant) -> Opt
     for x in &m.x {
         flow[cols[x]] = true;
     }
-    let mut riders: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); net.legs.len()];
-    for p in &net.paths {
-        for &a in &p.legs {
-            riders[a].insert(p.commodity);
-        }
-    }
+    let workers = model::leg_workers(net);
     for (a, leg) in net.legs.iter().enumerate() {
         if !matches!(leg.to, Site::Dest(_)) {
             continue;
         }
-        let all: u32 = riders[a].iter().map(|&k| net.commodities[k].count).sum();
-        let acc: u32 = riders[a].iter().filter(|&&k| net.commodities[k].accessible).map(|&k| net.commodities[k].count).sum();
+        let (all, acc) = workers[a];
         for (v, var) in m.y[a].iter().enumerate() {
             let Some(var) = var else { continue };
             if net.cap[v] == 0 || (acc > 0 && net.acc_cap[v] == 0) {

@@ -275,8 +275,7 @@ impl Allocator for Fast {
                 Ok((alloc, bound, proven, also, lp_cut || polish_cut || lns_cut))
             },
         );
-        let (alloc, mut bound, proven, also, cut_short) = rest?;
-        let mut cut_short = cut_short;
+        let (alloc, mut bound, proven, also, mut cut_short) = rest?;
         if let Some((b, complete)) = cut {
             bound = Some(bound.map_or(b, |l| l.max(b)));
             cut_short |= !complete;

@@ -20,7 +20,7 @@ use super::Allocation;
 use crate::network::{Network, Site};
 use crate::scenario::Scenario;
 use good_lp::{variable, Constraint, Expression, ProblemVariables, Variable};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The model, ready to hand to a solver backend (its solver types stay inside the crate).
 pub struct Model {
@@ -217,6 +217,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
         }
     }
     let max_cap = net.cap.iter().copied().max().unwrap_or(0);
+    let workers = if cuts.envelope { leg_workers(net) } else { Vec::new() };
     for a in 0..net.legs.len() {
         if through[a].is_empty() {
             continue;
@@ -264,8 +265,7 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
             let cap: Vec<u32> = types.iter().map(|&v| net.cap[v]).collect();
             let cost: Vec<f64> = types.iter().map(|&v| net.leg_cost(s, a, v)).collect();
             let per_seat = cost.iter().zip(&cap).map(|(c, &n)| c / f64::from(n)).fold(f64::INFINITY, f64::min);
-            let q: u32 = by_k.keys().map(|&k| net.commodities[k].count).sum();
-            for (n0, g0, beta) in envelope(q, &cap, &cost) {
+            for (n0, g0, beta) in envelope(workers[a].0, &cap, &cost) {
                 if beta <= per_seat * (1.0 + 1e-9) {
                     continue;
                 }
@@ -460,6 +460,24 @@ pub(crate) fn build_with(s: &Scenario, net: &Network, integer: bool, cuts: Cuts,
         }
     }
     Model { vars, objective, constraints, x, u, y, z, rows }
+}
+
+/// Per leg, the workers of every commodity with a path through it (`Q_a`), and of the
+/// accessible ones among them: no plan carries more on the leg.
+pub(crate) fn leg_workers(net: &Network) -> Vec<(u32, u32)> {
+    let mut riders: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); net.legs.len()];
+    for p in &net.paths {
+        for &a in &p.legs {
+            riders[a].insert(p.commodity);
+        }
+    }
+    riders
+        .iter()
+        .map(|ks| {
+            let workers = |accessible_only: bool| ks.iter().map(|&k| &net.commodities[k]).filter(|c| c.accessible || !accessible_only).map(|c| c.count).sum();
+            (workers(false), workers(true))
+        })
+        .collect()
 }
 
 /// The thresholds of a hub's conservation rows that are not implied by another (`thresholds`

@@ -181,12 +181,15 @@ impl Allocator for Fast {
         let now = Instant::now();
         let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
         let wants_lp = !net.pruned && lp_fits(net, opts.backend);
+        // The LP's share of the limit, by the options (not the clock), for the choice of its
+        // method: microlp's simplex checks the clock too rarely to stop in time.
+        let lp_share_s = opts.time_limit_s * SEARCH_SHARE * 0.6;
         // On small networks the LP with linking cuts only is cheap and often rounds to a
         // different plan: one more start, solved beside the LP, within the LP's deadline.
         let linking_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.3).min(lp_deadline - now);
         let (relaxed, linking) = rayon::join(
             || -> Result<_, SolveError> {
-                let (lp, fine) = if wants_lp { model_relaxation(s, net, opts.backend, true, lp_deadline)? } else { (None, None) };
+                let (lp, fine) = if wants_lp { model_relaxation(s, net, opts.backend, true, Some(lp_share_s), lp_deadline)? } else { (None, None) };
                 let gave_up = wants_lp && lp.is_none() && Instant::now() >= lp_deadline;
                 Ok((lp, fine, gave_up))
             },
@@ -194,7 +197,11 @@ impl Allocator for Fast {
                 if !(wants_lp && net.paths.len() <= POLISH_PATHS) {
                     return (Ok(None), false);
                 }
-                let found = lp_relaxation(s, net, opts.backend, model::Cuts::LINKING, remaining(linking_deadline));
+                let m = model::build(s, net, false, model::Cuts::LINKING);
+                if opts.backend == Backend::Microlp && simplex_seconds(&m) > lp_share_s {
+                    return (Ok(None), false);
+                }
+                let found = lp_of(m, opts.backend, remaining(linking_deadline));
                 let cut = matches!(found, Ok(None)) && Instant::now() >= linking_deadline;
                 (found, cut)
             },
@@ -780,7 +787,7 @@ struct Relaxed {
 /// city tier's then takes 1.1 s instead of the simplex's 2.6 s, and the bound rises from the
 /// LP's optimum 7,110,784 to 7,130,277). `None` if the solver gave up in time.
 fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
-    let (mut r, fine) = model_relaxation(s, net, backend, start, deadline)?;
+    let (mut r, fine) = model_relaxation(s, net, backend, start, None, deadline)?;
     if let Some(r) = &mut r {
         if let Some(fine) = fine {
             r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
@@ -792,10 +799,24 @@ fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadli
 
 /// [`relaxation`] without the finer bound: the model's LP, and the network of the finer bound
 /// where there is one (then the LP is solved by PDHG, whose duals the finer bound starts from).
-fn model_relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<(Option<Relaxed>, Option<Network>), SolveError> {
+/// With `share_s`, the seconds the LP may take by the options: on microlp a model whose
+/// simplex is expected to take longer ([`simplex_seconds`]) is solved by PDHG, which stops on
+/// its deadline with a valid bound, where the simplex would overrun it.
+fn model_relaxation(
+    s: &Scenario,
+    net: &Network,
+    backend: Backend,
+    start: bool,
+    share_s: Option<f64>,
+    deadline: Instant,
+) -> Result<(Option<Relaxed>, Option<Network>), SolveError> {
     let fine = if paths_within(&SIMPLEX_PATHS, net, Backend::Microlp) { None } else { net.with_most_classes(s, BOUND_CLASSES, BOUND_PATHS) };
     if fine.is_none() && paths_within(&SIMPLEX_PATHS, net, backend) {
-        let r = lp_relaxation(s, net, backend, model::Cuts::ALL, remaining(deadline))?;
+        let m = model::build(s, net, false, model::Cuts::ALL);
+        if backend == Backend::Microlp && share_s.is_some_and(|share| simplex_seconds(&m) > share) {
+            return Ok((pdhg_relaxation(s, net, false, PDHG_ITERATIONS, deadline), None));
+        }
+        let r = lp_of(m, backend, remaining(deadline))?;
         return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, ..Relaxed::default() }), None));
     }
     Ok((pdhg_relaxation(s, net, start, PDHG_ITERATIONS, deadline), fine))
@@ -940,7 +961,20 @@ fn lp_relaxation(
     cuts: model::Cuts,
     time_s: f64,
 ) -> Result<Option<(f64, Vec<f64>)>, SolveError> {
-    let m = model::build(s, net, false, cuts);
+    lp_of(model::build(s, net, false, cuts), backend, time_s)
+}
+
+/// Seconds microlp's simplex is expected to take on the relaxation of `m`: 0.1 s at 800,000
+/// rows times columns, growing with the power 1.5 of that (county tier, seeds 1-3: 734 x 787,
+/// 1,165 x 1,128 and 858 x 814 take 57-83, 200-257 and 57-91 ms; expected 62, 210 and 83).
+fn simplex_seconds(m: &model::Model) -> f64 {
+    let columns = m.x.len() + m.u.len() + m.y.iter().chain(&m.z).flatten().flatten().count();
+    let cells = (m.constraints.len() * columns) as f64;
+    0.1 * (cells / 800_000.0).powf(1.5)
+}
+
+/// [`lp_relaxation`] of a model built already.
+fn lp_of(m: model::Model, backend: Backend, time_s: f64) -> Result<Option<(f64, Vec<f64>)>, SolveError> {
     let result = run(m, backend, time_s, 0.0, None, |m, sol| {
         (m.objective.eval_with(sol), m.x.iter().map(|&v| sol.value(v)).collect::<Vec<f64>>(), sol.status())
     });
@@ -1218,6 +1252,23 @@ mod tests {
         let hand = heuristic::by_hand(&s, &net).cost(&s, &net).expect("the plan by hand loads");
         assert!(st.unserved.iter().all(|&u| u == 0), "{:?}", st.unserved);
         assert!(cost < hand, "start {cost}, by hand {hand}");
+    }
+
+    /// Under a limit too short for microlp's simplex on the county tier (seed 2: 1,165 rows,
+    /// 1,128 columns), `fast` takes the LP from PDHG instead, and at the default limit from
+    /// the simplex; a plan under 0.1 s still serves everyone (`plan` checks it) and states a
+    /// bound at or below its cost.
+    #[test]
+    fn a_tight_limit_takes_the_lp_from_pdhg() {
+        let s = crate::generate::tier(crate::generate::Tier::County, 2);
+        let net = crate::network::network_of(&s);
+        let m = model::build(&s, &net, false, model::Cuts::ALL);
+        let share = |limit: f64| limit * SEARCH_SHARE * 0.6;
+        assert!(simplex_seconds(&m) > share(0.1), "{}", simplex_seconds(&m));
+        assert!(simplex_seconds(&m) < share(Options::default().time_limit_s));
+        let plan = crate::plan(&s, &Options { time_limit_s: 0.1, compare_direct: false, ..Options::default() }).unwrap();
+        assert_eq!(plan.totals.workers_unserved, 0);
+        assert!(plan.lower_bound <= plan.totals.cost + 1e-6, "{} above {}", plan.lower_bound, plan.totals.cost);
     }
 
     /// Small scenarios whose model network has one class per hub often have a finer network

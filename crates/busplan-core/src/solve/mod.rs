@@ -359,7 +359,9 @@ impl Allocator for Exact {
         };
         let heur = neighbourhoods(s, net, heur, stop_at(lp, opts), budgets, LNS_PATHS, until, &mut also).0;
         let heur_cost = model_cost(s, net, &heur);
-        let Some((alloc, status)) = mip(s, net, opts, Some(&heur), remaining(deadline))? else {
+        // No MIP once the clock has run out: microlp's would overrun the limit by its root LP.
+        let mip_found_one = if Instant::now() < deadline { mip(s, net, opts, Some(&heur), remaining(deadline))? } else { None };
+        let Some((alloc, status)) = mip_found_one else {
             return Ok(Found { alloc: heur, bound: lp, proven: false, timed_out: true, also });
         };
         let cost = model_cost(s, net, &alloc);
@@ -573,7 +575,7 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
     let lp = if net.pruned || found.bound.is_some() || !lp_fits(net, opts.backend) || Instant::now() >= deadline {
         None
     } else {
-        relaxation(s, net, opts.backend, false, deadline)?.map(|r| r.bound)
+        relaxation(s, net, opts.backend, opts.time_limit_s * SEARCH_SHARE, deadline)?.map(|r| r.bound)
     };
     let lower_bound = [lp, found.bound].into_iter().flatten().fold(net.bound(), f64::max);
     let outcome = if found.proven {
@@ -778,21 +780,18 @@ struct Relaxed {
     pending: bool,
 }
 
-/// The LP relaxation of the model with every cut: by the backend's simplex up to
-/// [`SIMPLEX_PATHS`], else by [`pdhg`]. There its bound is the Lagrangian bound of PDHG's duals,
-/// and its `x` (if `start`) the optimum of the simplex on the paths that PDHG's answer uses
-/// (a vertex rounds better than PDHG's spread flows). Above microlp's `SIMPLEX_PATHS`, where
-/// the network of [`finer_bound`] exists, the bound is the larger of the two, and the model's
-/// LP goes to PDHG on every backend, since the finer bound starts from its duals (on `HiGHS` the
-/// city tier's then takes 1.1 s instead of the simplex's 2.6 s, and the bound rises from the
-/// LP's optimum 7,110,784 to 7,130,277). `None` if the solver gave up in time.
-fn relaxation(s: &Scenario, net: &Network, backend: Backend, start: bool, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
-    let (mut r, fine) = model_relaxation(s, net, backend, start, None, deadline)?;
-    if let Some(r) = &mut r {
-        if let Some(fine) = fine {
-            r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
-        }
-        to_vertices(s, net, backend, r, deadline)?;
+/// The bound of the LP relaxation of the model with every cut, for strategies that compute
+/// none: by the backend's simplex up to [`SIMPLEX_PATHS`] (on microlp if it is expected within
+/// `share_s` seconds, see [`model_relaxation`]), else by [`pdhg`], whose bound is the Lagrangian
+/// bound of its duals. Above microlp's `SIMPLEX_PATHS`, where the network of [`finer_bound`]
+/// exists, the bound is the larger of the two, and the model's LP goes to PDHG on every
+/// backend, since the finer bound starts from its duals (on `HiGHS` the city tier's then takes
+/// 1.1 s instead of the simplex's 2.6 s, and the bound rises from the LP's optimum 7,110,784 to
+/// 7,130,277). `None` if the solver gave up in time.
+fn relaxation(s: &Scenario, net: &Network, backend: Backend, share_s: f64, deadline: Instant) -> Result<Option<Relaxed>, SolveError> {
+    let (mut r, fine) = model_relaxation(s, net, backend, false, Some(share_s), deadline)?;
+    if let (Some(r), Some(fine)) = (&mut r, fine) {
+        r.with_finer(finer_bound(s, net, &fine, &r.rows, &r.duals, deadline));
     }
     Ok(r)
 }
@@ -966,7 +965,10 @@ fn lp_relaxation(
 
 /// Seconds microlp's simplex is expected to take on the relaxation of `m`: 0.1 s at 800,000
 /// rows times columns, growing with the power 1.5 of that (county tier, seeds 1-3: 734 x 787,
-/// 1,165 x 1,128 and 858 x 814 take 57-83, 200-257 and 57-91 ms; expected 62, 210 and 83).
+/// 1,165 x 1,128 and 858 x 814 take 57-83, 200-257 and 57-91 ms; expected 62, 210 and 83). A
+/// rough guide elsewhere: the Chaoyang example 66 ms (expected 31), a province-shaped network
+/// of 10,000 workers 71 ms (expected 293). Under the default limit every network of up to
+/// [`SIMPLEX_PATHS`] paths stays well inside the LP's share.
 fn simplex_seconds(m: &model::Model) -> f64 {
     let columns = m.x.len() + m.u.len() + m.y.iter().chain(&m.z).flatten().flatten().count();
     let cells = (m.constraints.len() * columns) as f64;

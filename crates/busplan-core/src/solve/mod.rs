@@ -886,10 +886,12 @@ fn cut_bound(s: &Scenario, net: &Network, deadline: Instant) -> Option<(f64, boo
 /// Most paths of a network whose LP gets rounds of cuts ([`cut_bound`]).
 pub const CUT_PATHS: usize = 1_000;
 
-/// Least time limit, seconds, under which the rounds of cuts ([`cut_bound`]) run. Below it
-/// they would take a core from the search and give little more than their LP: county tier seed
-/// 1 under 0.2 s, 128,375 yuan with them and 127,325 without; seed 2 under 0.5 s, 136,033
-/// against 129,052.
+/// Least time limit, seconds, under which the rounds of cuts ([`cut_bound`]) run. Their LP is
+/// microlp's simplex, which does not stop on the clock in time, and they take a core from the
+/// search: county tier seed 2 under 0.1 s, the run took 0.31-0.33 s with them and 0.09-0.1 s
+/// without; seed 1 under 0.1 s, 130,145-131,123 yuan with them, 127,764-129,703 without.
+/// Under 0.5 s they would still raise seed 1's bound (125,126 -> 125,285-125,308 yuan) with the
+/// same plan.
 pub const CUT_MIN_LIMIT_S: f64 = 1.0;
 
 /// [`relaxation`] by PDHG, for `iterations`; with `start`, also PDHG's points after

@@ -179,11 +179,11 @@ impl Allocator for Fast {
         // A relaxation cut short by its share of the clock (a simplex given up, PDHG short of
         // its iterations) makes the plan depend on the machine: the status then says so.
         let now = Instant::now();
-        let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.6);
+        let lp_deadline = now + deadline.saturating_duration_since(now).mul_f64(LP_SHARE);
         let wants_lp = !net.pruned && lp_fits(net, opts.backend);
         // The LP's share of the limit, by the options (not the clock), for the choice of its
         // method: microlp's simplex checks the clock too rarely to stop in time.
-        let lp_share_s = opts.time_limit_s * SEARCH_SHARE * 0.6;
+        let lp_share_s = lp_seconds(opts);
         // On small networks the LP with linking cuts only is cheap and often rounds to a
         // different plan: one more start, solved beside the LP, within the LP's deadline.
         let linking_deadline = now + deadline.saturating_duration_since(now).mul_f64(0.3).min(lp_deadline - now);
@@ -570,9 +570,9 @@ pub fn solve_with(s: &Scenario, net: &Network, opts: &Options, allocator: &dyn A
     let found = allocator.allocate(s, net, opts, deadline)?;
     let cost = model_cost(s, net, &found.alloc);
     // The LP relaxation bounds plans over the network's paths; if some were pruned, only the
-    // floor bound (over every path) is valid. Not once the clock has run out: the allocator
-    // has then tried it already, and a second try would overrun the limit by as much again.
-    let lp = if net.pruned || found.bound.is_some() || !lp_fits(net, opts.backend) || Instant::now() >= deadline {
+    // floor bound (over every path) is valid. By PDHG where microlp's simplex is not expected
+    // to fit in the search's share of the limit (it would overrun a tight limit).
+    let lp = if net.pruned || found.bound.is_some() || !lp_fits(net, opts.backend) {
         None
     } else {
         relaxation(s, net, opts.backend, opts.time_limit_s * SEARCH_SHARE, deadline)?.map(|r| r.bound)
@@ -717,6 +717,14 @@ pub const LNS_HIGHS_PATHS: usize = 25_000;
 
 /// The share of the time limit given to the search.
 pub const SEARCH_SHARE: f64 = 0.75;
+
+/// The share of the search's time that `fast` gives its LP relaxation.
+pub const LP_SHARE: f64 = 0.6;
+
+/// The seconds `fast`'s LP relaxation may take under `opts`, by its time limit.
+fn lp_seconds(opts: &Options) -> f64 {
+    opts.time_limit_s * SEARCH_SHARE * LP_SHARE
+}
 
 /// Paths above which the LP bound is not attempted on each backend (the network's own bounds
 /// remain).
@@ -1267,10 +1275,10 @@ mod tests {
         let s = crate::generate::tier(crate::generate::Tier::County, 2);
         let net = crate::network::network_of(&s);
         let m = model::build(&s, &net, false, model::Cuts::ALL);
-        let share = |limit: f64| limit * SEARCH_SHARE * 0.6;
-        assert!(simplex_seconds(&m) > share(0.1), "{}", simplex_seconds(&m));
-        assert!(simplex_seconds(&m) < share(Options::default().time_limit_s));
-        let plan = crate::plan(&s, &Options { time_limit_s: 0.1, compare_direct: false, ..Options::default() }).unwrap();
+        let tight = Options { time_limit_s: 0.1, compare_direct: false, ..Options::default() };
+        assert!(simplex_seconds(&m) > lp_seconds(&tight), "{}", simplex_seconds(&m));
+        assert!(simplex_seconds(&m) < lp_seconds(&Options::default()));
+        let plan = crate::plan(&s, &tight).unwrap();
         assert_eq!(plan.totals.workers_unserved, 0);
         assert!(plan.lower_bound <= plan.totals.cost + 1e-6, "{} above {}", plan.lower_bound, plan.totals.cost);
     }

@@ -198,7 +198,7 @@ impl Allocator for Fast {
                     return (Ok(None), false);
                 }
                 let m = model::build(s, net, false, model::Cuts::LINKING);
-                if opts.backend == Backend::Microlp && simplex_seconds(&m) > lp_share_s {
+                if simplex_overruns(&m, opts.backend, lp_share_s) {
                     return (Ok(None), false);
                 }
                 let found = lp_of(m, opts.backend, remaining(linking_deadline));
@@ -259,7 +259,7 @@ impl Allocator for Fast {
                     Some(p) => {
                         // Its bound holds over the network's paths: for plans only if none was pruned.
                         if let (Some(b), false) = (p.bound, net.pruned) {
-                            bound = Some(bound.map_or(b, |l| l.max(b)));
+                            bound = Some(raised(bound, b));
                             proven = p.proven;
                         }
                         if model_cost(s, net, &p.alloc) < model_cost(s, net, &alloc) - 1e-6 {
@@ -284,7 +284,7 @@ impl Allocator for Fast {
         );
         let (alloc, mut bound, proven, also, mut cut_short) = rest?;
         if let Some((b, complete)) = cut {
-            bound = Some(bound.map_or(b, |l| l.max(b)));
+            bound = Some(raised(bound, b));
             cut_short |= !complete;
         }
         Ok(Found { alloc, bound, proven, timed_out: cut_short || Instant::now() >= deadline, also })
@@ -414,6 +414,11 @@ pub(crate) fn neighbourhoods(
         }
     }
     (alloc, false)
+}
+
+/// `bound` raised to `b` (or `b`, if there was none).
+fn raised(bound: Option<f64>, b: f64) -> f64 {
+    bound.map_or(b, |l| l.max(b))
 }
 
 /// The cost at which a search may stop: within the MIP gap of the bound.
@@ -826,8 +831,8 @@ fn model_relaxation(
     let fine = if paths_within(&SIMPLEX_PATHS, net, Backend::Microlp) { None } else { net.with_most_classes(s, BOUND_CLASSES, BOUND_PATHS) };
     if fine.is_none() && paths_within(&SIMPLEX_PATHS, net, backend) {
         let m = model::build(s, net, false, model::Cuts::ALL);
-        if backend == Backend::Microlp && share_s.is_some_and(|share| simplex_seconds(&m) > share) {
-            return Ok((pdhg_relaxation(s, net, false, PDHG_ITERATIONS, deadline), None));
+        if share_s.is_some_and(|share| simplex_overruns(&m, backend, share)) {
+            return Ok((pdhg_of(m, false, PDHG_ITERATIONS, deadline), None));
         }
         let r = lp_of(m, backend, remaining(deadline))?;
         return Ok((r.map(|(bound, x)| Relaxed { bound, x, complete: true, ..Relaxed::default() }), None));
@@ -918,7 +923,11 @@ fn pdhg_relaxation(
     iterations: usize,
     deadline: Instant,
 ) -> Option<Relaxed> {
-    let mut m = model::build(s, net, false, model::Cuts::ALL);
+    pdhg_of(model::build(s, net, false, model::Cuts::ALL), start, iterations, deadline)
+}
+
+/// [`pdhg_relaxation`] of the model with every cut, built already.
+fn pdhg_of(mut m: model::Model, start: bool, iterations: usize, deadline: Instant) -> Option<Relaxed> {
     let (lp, columns) = pdhg::Lp::from_model(&m)?;
     let rows = std::mem::take(&mut m.rows);
     drop(m);
@@ -989,6 +998,13 @@ fn simplex_seconds(m: &model::Model) -> f64 {
     let columns = m.x.len() + m.u.len() + m.y.iter().chain(&m.z).flatten().flatten().count();
     let cells = (m.constraints.len() * columns) as f64;
     0.1 * (cells / 800_000.0).powf(1.5)
+}
+
+/// Whether the simplex of `backend` should give way to PDHG on the relaxation of `m` within
+/// `share_s` seconds: on microlp, which looks at the clock too rarely to stop in time, when
+/// [`simplex_seconds`] exceeds them.
+fn simplex_overruns(m: &model::Model, backend: Backend, share_s: f64) -> bool {
+    backend == Backend::Microlp && simplex_seconds(m) > share_s
 }
 
 /// [`lp_relaxation`] of a model built already.

@@ -480,11 +480,8 @@ pub const PER_ROUND: usize = 20;
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::time::Duration;
 
-    fn far() -> Instant {
-        Instant::now() + Duration::from_secs(60)
-    }
+    use crate::solve::far;
 
     /// `min y` with `3 y >= 4`, `y` integer: the LP says 4/3, one mixed-integer rounding says
     /// `y >= 2`.

@@ -288,7 +288,7 @@ pub(crate) mod tests {
             let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
             let travel = TravelTable::new(&s).unwrap();
             let net = Network::with_most(&s, &travel, most);
-            let far = Instant::now() + Duration::from_secs(60);
+            let far = crate::solve::far();
             let alloc = super::super::fast_search(&s, &net, PathFilter::All, far);
             if let Some(fine) = net.finer(&s) {
                 let mut st = down(&s, &net, &fine, &alloc).expect("every route is in the finer network");

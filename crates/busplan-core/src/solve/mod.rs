@@ -1220,6 +1220,12 @@ impl good_lp::Solution for SolutionView<'_> {
 }
 
 
+/// A deadline no test reaches: tests that bound work by budgets, not by the clock.
+#[cfg(test)]
+pub(crate) fn far() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1275,7 +1281,7 @@ mod tests {
     fn pdhg_bounds_the_county_tier_and_gives_a_start() {
         let s = crate::generate::tier(crate::generate::Tier::County, 1);
         let net = crate::network::network_of(&s);
-        let far = Instant::now() + Duration::from_secs(60);
+        let far = far();
         let exact = lp_relaxation(&s, &net, Backend::Microlp, model::Cuts::ALL, 60.0).unwrap().unwrap().0;
         let mut pd = pdhg_relaxation(&s, &net, true, PDHG_ITERATIONS, far).unwrap();
         to_vertices(&s, &net, Backend::Microlp, &mut pd, far).unwrap();
@@ -1311,7 +1317,7 @@ mod tests {
     /// buses each serve one coarse class, which the finer network prices by finer classes.
     #[test]
     fn small_scenarios_have_a_finer_bound_below_their_plans() {
-        let far = Instant::now() + Duration::from_secs(60);
+        let far = far();
         let mut found = 0;
         for seed in 0..20u64 {
             let s = crate::generate::small(crate::generate::Small { origins: 3, hubs: 2, destinations: 3, types: 2, train: false }, seed);
@@ -1341,7 +1347,7 @@ mod tests {
             let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
             let travel = crate::travel::TravelTable::new(&s).unwrap();
             let net = Network::with_most(&s, &travel, most);
-            let far = Instant::now() + Duration::from_secs(60);
+            let far = far();
             let Some(r) = pdhg_relaxation(&s, &net, false, PDHG_ITERATIONS, far) else {
                 return Ok(());
             };
@@ -1423,7 +1429,7 @@ mod tests {
             proptest::prop_assert!(none <= all + tol, "cuts lowered the LP: {none} -> {all}");
             // PDHG's Lagrangian bound is below the LP's optimum after any number of iterations.
             for iterations in [64, 5_000] {
-                let far = Instant::now() + Duration::from_secs(60);
+                let far = far();
                 let pd = pdhg_relaxation(&s, &net, false, iterations, far).expect("a bound").bound;
                 proptest::prop_assert!(pd <= all + tol, "PDHG's bound {pd} above the LP {all} after {iterations}");
             }

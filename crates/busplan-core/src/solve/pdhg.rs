@@ -484,11 +484,8 @@ fn ascend(k: &Csr, kt: &Csr, c: &[f64], lo: &[f64], hi: &[f64], q: &[f64], eq: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    fn far() -> Instant {
-        Instant::now() + Duration::from_secs(60)
-    }
+    use crate::solve::far;
 
     /// `min x1 + 2 x2` s.t. `x1 + x2 >= 1`, `0 <= x <= 10`: from `y = 0` (bound `0`), ascent
     /// moves the row's dual to 1, where `L` is the optimum, 1; from `y = 3` (bound

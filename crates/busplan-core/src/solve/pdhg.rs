@@ -117,11 +117,32 @@ impl Csr {
         use rayon::prelude::*;
         out.par_chunks_mut(MUL_ROWS).enumerate().for_each(|(c, chunk)| {
             for (r, o) in chunk.iter_mut().enumerate() {
-                let i = c * MUL_ROWS + r;
-                let (a, b) = (self.start[i], self.start[i + 1]);
-                *o = self.col[a..b].iter().zip(&self.val[a..b]).map(|(&j, v)| v * x[j as usize]).sum();
+                *o = self.row_times(c * MUL_ROWS + r, x);
             }
         });
+    }
+
+    /// Row `i` times `x`, summed in order.
+    fn row_times(&self, i: usize, x: &[f64]) -> f64 {
+        let (a, b) = (self.start[i], self.start[i + 1]);
+        self.col[a..b].iter().zip(&self.val[a..b]).map(|(&j, v)| v * x[j as usize]).sum()
+    }
+
+    /// `out = A x` as [`Csr::mul`], and for each row `i`, once `out_i` is known,
+    /// `then(i, out_i, &mut a_i, &mut b_i)` on the same task: the element-wise updates of an
+    /// iteration ride on the product's parallel pass instead of one sequential pass each
+    /// (element by element, so the result does not depend on the threads either).
+    fn mul_then(&self, x: &[f64], out: &mut [f64], a: &mut [f64], b: &mut [f64], then: impl Fn(usize, f64, &mut f64, &mut f64) + Sync) {
+        use rayon::prelude::*;
+        out.par_chunks_mut(MUL_ROWS).zip(a.par_chunks_mut(MUL_ROWS)).zip(b.par_chunks_mut(MUL_ROWS)).enumerate().for_each(
+            |(c, ((chunk, a), b))| {
+                for (r, o) in chunk.iter_mut().enumerate() {
+                    let i = c * MUL_ROWS + r;
+                    *o = self.row_times(i, x);
+                    then(i, *o, &mut a[r], &mut b[r]);
+                }
+            },
+        );
     }
 
     fn transpose(&self, ncols: usize) -> Csr {
@@ -307,24 +328,28 @@ pub(crate) fn solve_from(lp: &Lp, iterations: usize, tol: f64, deadline: Instant
             break;
         }
         let block = CHECK_EVERY.min(iterations - done);
+        let (tau, sigma) = (eta / omega, eta * omega);
+        // x+ = proj(x - tau (c - K'y)); y+ = proj(y + sigma (q - K(2 x+ - x))). Each
+        // iteration is two parallel passes: the rows (K x+, then y+ and its average) and the
+        // columns (K'y+, then the average of x+ and the next iteration's x+).
+        let step = |j: usize, kty_j: f64, x_j: f64| (x_j - tau * (c[j] - kty_j)).clamp(lo[j], hi[j]);
+        for j in 0..n {
+            x_new[j] = step(j, kty[j], x[j]);
+        }
         for _ in 0..block {
-            let (tau, sigma) = (eta / omega, eta * omega);
-            // x+ = proj(x - tau (c - K'y)); y+ = proj(y + sigma (q - K(2 x+ - x))).
-            for j in 0..n {
-                x_new[j] = (x[j] - tau * (c[j] - kty[j])).clamp(lo[j], hi[j]);
-            }
-            k.mul(&x_new, &mut kx_new);
-            for i in 0..m {
-                let yi = y[i] + sigma * (q[i] - 2.0 * kx_new[i] + kx[i]);
-                y[i] = if eq[i] { yi } else { yi.max(0.0) };
-            }
-            std::mem::swap(&mut x, &mut x_new);
-            std::mem::swap(&mut kx, &mut kx_new);
-            kt.mul(&y, &mut kty);
             weight += 1.0;
             let w = 1.0 / weight;
-            x_avg.iter_mut().zip(&x).for_each(|(a, b)| *a += w * (b - *a));
-            y_avg.iter_mut().zip(&y).for_each(|(a, b)| *a += w * (b - *a));
+            k.mul_then(&x_new, &mut kx_new, &mut y, &mut y_avg, |i, kx_new_i, y_i, y_avg_i| {
+                let yi = *y_i + sigma * (q[i] - 2.0 * kx_new_i + kx[i]);
+                *y_i = if eq[i] { yi } else { yi.max(0.0) };
+                *y_avg_i += w * (*y_i - *y_avg_i);
+            });
+            std::mem::swap(&mut x, &mut x_new);
+            std::mem::swap(&mut kx, &mut kx_new);
+            kt.mul_then(&y, &mut kty, &mut x_avg, &mut x_new, |j, kty_j, x_avg_j, x_next_j| {
+                *x_avg_j += w * (x[j] - *x_avg_j);
+                *x_next_j = step(j, kty_j, x[j]);
+            });
         }
         done += block;
         if snapshots.contains(&done) {

@@ -318,7 +318,11 @@ impl Allocator for Exact {
         // A network too large for the backend's LP is too large for its MIP: `fast` gets the
         // whole time (province tier on microlp: 645,132,536 yuan with a quarter of it and
         // the rest spent on a MIP that found nothing, 642,483,869 with all of it).
-        if !lp_fits(net, opts.backend) {
+        // So is a network whose MIP would not be started in the three quarters of the time
+        // left after the warm start ([`mip_overruns`]): on microlp the city tier's root LP
+        // takes 11.6 s, and its MIP never improved `fast`'s plan in 45 s. And so is a limit
+        // below `EXACT_MIN_LIMIT_S`.
+        if !lp_fits(net, opts.backend) || opts.time_limit_s < EXACT_MIN_LIMIT_S || mip_overruns(s, net, opts.backend, opts.time_limit_s * SEARCH_SHARE * 0.75) {
             return Fast.allocate(s, net, opts, deadline);
         }
         // The warm start gets a share of the time; the MIP the rest.
@@ -1060,12 +1064,35 @@ fn mip(
         (Some(_), Backend::Microlp) => MICROLP_BNB_CUTS,
     };
     let m = model::build(s, net, true, cuts);
+    // microlp looks at the clock too rarely to stop its root LP in time: no MIP where that LP
+    // is not expected to fit in its share of the time (county tier seed 2 under 0.1 s:
+    // `exact` took 0.18-0.23 s with it; city tier under 0.5 s, 0.75 s).
+    if simplex_overruns(&m, opts.backend, time_s * MIP_ROOT_SHARE) {
+        return Ok(None);
+    }
     let start = warm.map(|w| m.start(w));
     match run(m, opts.backend, time_s, opts.mip_gap, start, |m, sol| (m.read(|v| sol.value(v)), sol.status())) {
         Ok(r) => Ok(Some(r)),
         Err(ResolutionError::Other(_)) => Ok(None),
         Err(e) => Err(SolveError::Backend { backend: opts.backend.name(), message: e.to_string() }),
     }
+}
+
+/// Time limits (seconds) below which `exact` is `fast` with the whole time: its warm start
+/// would get under half a second, and its MIP no time to improve it. County tier seeds 1-3,
+/// `exact` (warm start, neighbourhoods, MIP) against `fast`: under 0.3 s 135,598, 137,461 and
+/// 133,202 yuan against 127,325, 131,741 and 130,673; under 1 s seed 2 137,927 against
+/// 129,052; under 2 s within 0.7 % either way (seed 2 128,130 against 129,052).
+pub const EXACT_MIN_LIMIT_S: f64 = 2.0;
+
+/// The share of a MIP's time its root LP may be expected to take on microlp
+/// ([`simplex_overruns`]); a MIP whose root LP would take more is not started.
+const MIP_ROOT_SHARE: f64 = 0.5;
+
+/// Whether `exact`'s MIP (warm-started, with [`MICROLP_BNB_CUTS`] on microlp), given
+/// `time_s` seconds, would not be started ([`MIP_ROOT_SHARE`]).
+fn mip_overruns(s: &Scenario, net: &Network, backend: Backend, time_s: f64) -> bool {
+    backend == Backend::Microlp && simplex_overruns(&model::build(s, net, true, MICROLP_BNB_CUTS), backend, time_s * MIP_ROOT_SHARE)
 }
 
 /// The cuts of every branch and bound on microlp (`exact`'s MIP and [`fixed_bnb`]): linking and
@@ -1298,6 +1325,25 @@ mod tests {
     /// 1,128 columns), `fast` takes the LP from PDHG instead, and at the default limit from
     /// the simplex; a plan under 0.1 s still serves everyone (`plan` checks it) and states a
     /// bound at or below its cost.
+    /// `exact` starts a MIP on microlp only where its root LP is expected in half the MIP's
+    /// time: on the county tier under the default limit, not under 0.1 s, and never on the
+    /// city tier, whose root LP takes seconds; the short limit's plan serves everyone.
+    #[test]
+    fn exact_starts_no_mip_it_cannot_finish() {
+        let share = |o: &Options| o.time_limit_s * SEARCH_SHARE * 0.75;
+        let tight = Options { time_limit_s: 0.1, compare_direct: false, strategy: Strategy::Exact, ..Options::default() };
+        let county = crate::generate::tier(crate::generate::Tier::County, 1);
+        let net = crate::network::network_of(&county);
+        assert!(!mip_overruns(&county, &net, Backend::Microlp, share(&Options::default())));
+        assert!(mip_overruns(&county, &net, Backend::Microlp, share(&tight)));
+        assert!(!mip_overruns(&county, &net, Backend::Highs, share(&tight)), "HiGHS keeps its own clock");
+        let city = crate::generate::tier(crate::generate::Tier::City, 1);
+        assert!(mip_overruns(&city, &crate::network::network_of(&city), Backend::Microlp, share(&Options::default())));
+        let plan = crate::plan(&county, &tight).unwrap();
+        assert_eq!(plan.totals.workers_unserved, 0);
+        assert!(plan.lower_bound <= plan.totals.cost + 1e-6, "{} above {}", plan.lower_bound, plan.totals.cost);
+    }
+
     #[test]
     fn a_tight_limit_takes_the_lp_from_pdhg() {
         let s = crate::generate::tier(crate::generate::Tier::County, 2);

@@ -318,10 +318,9 @@ impl Allocator for Exact {
         // A network too large for the backend's LP is too large for its MIP: `fast` gets the
         // whole time (province tier on microlp: 645,132,536 yuan with a quarter of it and
         // the rest spent on a MIP that found nothing, 642,483,869 with all of it).
-        // So is a network whose MIP would not be started in the three quarters of the time
-        // left after the warm start ([`mip_overruns`]): on microlp the city tier's root LP
-        // takes 11.6 s, and its MIP never improved `fast`'s plan in 45 s. And so is a limit
-        // below `EXACT_MIN_LIMIT_S`.
+        // So is a limit below `EXACT_MIN_LIMIT_S`, and a network whose MIP would not be
+        // started in the three quarters of the time left after the warm start
+        // ([`mip_overruns`]; on microlp the city tier's root LP takes 11.6 s).
         if !lp_fits(net, opts.backend) || opts.time_limit_s < EXACT_MIN_LIMIT_S || mip_overruns(s, net, opts.backend, opts.time_limit_s * SEARCH_SHARE * 0.75) {
             return Fast.allocate(s, net, opts, deadline);
         }
@@ -992,16 +991,18 @@ fn lp_relaxation(
     lp_of(model::build(s, net, false, cuts), backend, time_s)
 }
 
-/// Seconds microlp's simplex is expected to take on the relaxation of `m`: 0.1 s at 800,000
-/// rows times columns, growing with the power 1.5 of that (county tier, seeds 1-3: 734 x 787,
-/// 1,165 x 1,128 and 858 x 814 take 57-83, 200-257 and 57-91 ms; expected 62, 210 and 83). A
-/// rough guide elsewhere: the Chaoyang example 66 ms (expected 31), a province-shaped network
-/// of 10,000 workers 71 ms (expected 293). Under the default limit every network of up to
-/// [`SIMPLEX_PATHS`] paths stays well inside the LP's share.
+/// Seconds microlp's simplex is expected to take on the relaxation of `m`: 0.1 s at 870 rows,
+/// growing with the square of the rows. Measured (rows: seconds): county tier seeds 1-3
+/// with every cut 734: 0.06, 1,165: 0.19, 858: 0.06 (expected 0.07, 0.18, 0.10), with the
+/// MIP's cuts 548: 0.05, 909: 0.14, 680: 0.05 (0.04, 0.11, 0.06); the city tier's plain
+/// model 2,915: 0.36 (1.1), with the MIP's cuts 8,941: 11.6 (10.6), with every cut 11,558:
+/// 15.0 (17.6); a province-shaped network of 10,000 workers 1,070: 0.045 (0.15); the Chaoyang
+/// example 611: 0.045 (0.05). The rows' product with the columns, to the power 1.5, fitted
+/// the county tier as well but expected 36 s of the city tier's plain model. Under the
+/// default limit every network of up to [`SIMPLEX_PATHS`] paths stays well inside the LP's
+/// share.
 fn simplex_seconds(m: &model::Model) -> f64 {
-    let columns = m.x.len() + m.u.len() + m.y.iter().chain(&m.z).flatten().flatten().count();
-    let cells = (m.constraints.len() * columns) as f64;
-    0.1 * (cells / 800_000.0).powf(1.5)
+    0.1 * (m.constraints.len() as f64 / 870.0).powi(2)
 }
 
 /// Whether the simplex of `backend` should give way to PDHG on the relaxation of `m` within
@@ -1326,8 +1327,10 @@ mod tests {
     /// the simplex; a plan under 0.1 s still serves everyone (`plan` checks it) and states a
     /// bound at or below its cost.
     /// `exact` starts a MIP on microlp only where its root LP is expected in half the MIP's
-    /// time: on the county tier under the default limit, not under 0.1 s, and never on the
-    /// city tier, whose root LP takes seconds; the short limit's plan serves everyone.
+    /// time: on the county tier under the default limit, not under 0.1 s; on the city tier,
+    /// whose root LP takes 11.6 s, under the default limit but not under 10 s. The short
+    /// limit's plan serves everyone. (`mip` on the city tier: its plain model's root LP,
+    /// 0.36 s, was once expected at 36 s, and the strategy found nothing.)
     #[test]
     fn exact_starts_no_mip_it_cannot_finish() {
         let share = |o: &Options| o.time_limit_s * SEARCH_SHARE * 0.75;
@@ -1338,7 +1341,11 @@ mod tests {
         assert!(mip_overruns(&county, &net, Backend::Microlp, share(&tight)));
         assert!(!mip_overruns(&county, &net, Backend::Highs, share(&tight)), "HiGHS keeps its own clock");
         let city = crate::generate::tier(crate::generate::Tier::City, 1);
-        assert!(mip_overruns(&city, &crate::network::network_of(&city), Backend::Microlp, share(&Options::default())));
+        let city_net = crate::network::network_of(&city);
+        assert!(!mip_overruns(&city, &city_net, Backend::Microlp, share(&Options::default())));
+        assert!(mip_overruns(&city, &city_net, Backend::Microlp, share(&Options { time_limit_s: 10.0, ..Options::default() })));
+        let plain = model::build(&city, &city_net, true, model::Cuts::NONE);
+        assert!(!simplex_overruns(&plain, Backend::Microlp, 5.0), "{}", simplex_seconds(&plain));
         let plan = crate::plan(&county, &tight).unwrap();
         assert_eq!(plan.totals.workers_unserved, 0);
         assert!(plan.lower_bound <= plan.totals.cost + 1e-6, "{} above {}", plan.lower_bound, plan.totals.cost);

@@ -947,12 +947,17 @@ fn pdhg_of(mut m: model::Model, start: bool, iterations: usize, deadline: Instan
 
 /// PDHG's points of `r` (its answer and its snapshots) replaced by the optima of the simplex
 /// on their supports, with linking cuts (small and quick): vertices round better than PDHG's
-/// spread flows. A point the simplex gives up on in time is dropped (the answer's stays).
+/// spread flows. A point the simplex gives up on in time, or that the deadline leaves no time
+/// for, is dropped (the answer then stays PDHG's).
 fn to_vertices(s: &Scenario, net: &Network, backend: Backend, r: &mut Relaxed, deadline: Instant) -> Result<(), SolveError> {
     if !std::mem::take(&mut r.pending) {
         return Ok(());
     }
     let on_support = |x: &[f64]| -> Result<Option<Vec<f64>>, SolveError> {
+        // microlp's simplex would run its first 1,000 pivots past the deadline.
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
         let keep: Vec<usize> = (0..net.paths.len()).filter(|&p| x[p] > SUPPORT_FLOW).collect();
         let found = lp_relaxation(s, &net.restricted(&keep), backend, model::Cuts::LINKING, remaining(deadline))?;
         Ok(found.map(|(_, sx)| {

@@ -1330,10 +1330,6 @@ mod tests {
         assert!(cost < hand, "start {cost}, by hand {hand}");
     }
 
-    /// Under a limit too short for microlp's simplex on the county tier (seed 2: 1,165 rows,
-    /// 1,128 columns), `fast` takes the LP from PDHG instead, and at the default limit from
-    /// the simplex; a plan under 0.1 s still serves everyone (`plan` checks it) and states a
-    /// bound at or below its cost.
     /// `exact` starts a MIP on microlp only where its root LP is expected in a quarter of the
     /// MIP's time: on the county tier under the default limit, not under 0.1 s; on the city
     /// tier, whose root LP takes 11.6 s, under 120 s but not under the default limit. The
@@ -1359,6 +1355,10 @@ mod tests {
         assert!(plan.lower_bound <= plan.totals.cost + 1e-6, "{} above {}", plan.lower_bound, plan.totals.cost);
     }
 
+    /// Under a limit too short for microlp's simplex on the county tier (seed 2: 1,165 rows,
+    /// 1,128 columns), `fast` takes the LP from PDHG instead, and at the default limit from
+    /// the simplex; a plan under 0.1 s still serves everyone (`plan` checks it) and states a
+    /// bound at or below its cost.
     #[test]
     fn a_tight_limit_takes_the_lp_from_pdhg() {
         let s = crate::generate::tier(crate::generate::Tier::County, 2);

@@ -223,7 +223,7 @@ impl Allocator for Fast {
         // them).
         let wants_cuts = fine.is_none() && lp.is_some() && net.paths.len() <= CUT_PATHS && opts.time_limit_s >= CUT_MIN_LIMIT_S;
         let (cut, rest) = rayon::join(
-            || if wants_cuts { cut_bound(s, net, deadline) } else { None },
+            || if wants_cuts { cut_bound(s, net, opts.backend, deadline) } else { None },
             || -> Result<_, SolveError> {
                 let (finer, searched) = rayon::join(
                     || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
@@ -897,12 +897,12 @@ fn finer_bound(s: &Scenario, net: &Network, fine: &Network, rows: &[model::Row],
 
 /// A lower bound from rounds of c-MIR cuts on the model's LP ([`cuts::model_bound`]), lowered
 /// for tolerance, and whether the rounds ran to their end (minus infinity and `false` if the
-/// deadline left no bound); `None` if microlp failed.
-fn cut_bound(s: &Scenario, net: &Network, deadline: Instant) -> Option<(f64, bool)> {
+/// deadline left no bound); `None` if the backend's simplex failed on the LP.
+fn cut_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
     if Instant::now() >= deadline {
         return Some((f64::NEG_INFINITY, false));
     }
-    cuts::model_bound(s, net, deadline).map(|(b, complete)| (below_tolerance(b), complete))
+    cuts::model_bound(s, net, backend, deadline).map(|(b, complete)| (below_tolerance(b), complete))
 }
 
 /// Most paths of a network whose LP gets rounds of cuts ([`cut_bound`]).

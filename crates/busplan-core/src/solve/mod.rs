@@ -319,17 +319,17 @@ impl Allocator for Exact {
         // whole time (province tier on microlp: 645,132,536 yuan with a quarter of it and
         // the rest spent on a MIP that found nothing, 642,483,869 with all of it).
         // So is a limit below `EXACT_MIN_LIMIT_S`, and a network whose MIP would not be
-        // started in the three quarters of the time left after the warm start
-        // ([`mip_overruns`]; on microlp the city tier's root LP takes 11.6 s).
-        if !lp_fits(net, opts.backend) || opts.time_limit_s < EXACT_MIN_LIMIT_S || mip_overruns(s, net, opts.backend, opts.time_limit_s * SEARCH_SHARE * 0.75) {
+        // started in the time left after the warm start ([`mip_overruns`]; on microlp the city
+        // tier's root LP takes 11.6 s).
+        if !lp_fits(net, opts.backend) || opts.time_limit_s < EXACT_MIN_LIMIT_S || mip_overruns(s, net, opts.backend, after_warm_seconds(opts)) {
             return Fast.allocate(s, net, opts, deadline);
         }
         // The warm start gets a share of the time; the MIP the rest.
         let now = Instant::now();
-        let warm_until = now + deadline.saturating_duration_since(now) / 4;
+        let warm_until = now + deadline.saturating_duration_since(now).mul_f64(WARM_SHARE);
         // The warm start is `fast`'s answer (with its LP bound, when it computed one), under
         // the share of the time limit it gets.
-        let warm_opts = Options { time_limit_s: opts.time_limit_s / 4.0, ..opts.clone() };
+        let warm_opts = Options { time_limit_s: opts.time_limit_s * WARM_SHARE, ..opts.clone() };
         let warm = Fast.allocate(s, net, &warm_opts, warm_until)?;
         if warm.proven {
             // `fast`'s branch and bound already proved it.
@@ -1073,7 +1073,7 @@ fn mip(
     // microlp looks at the clock too rarely to stop its root LP in time: no MIP where that LP
     // is not expected to fit in its share of the time (county tier seed 2 under 0.1 s:
     // `exact` took 0.18-0.23 s with it; city tier under 0.5 s, 0.75 s).
-    if simplex_overruns(&m, opts.backend, time_s * MIP_ROOT_SHARE) {
+    if root_overruns(&m, opts.backend, time_s) {
         return Ok(None);
     }
     let start = warm.map(|w| m.start(w));
@@ -1098,10 +1098,25 @@ pub const EXACT_MIN_LIMIT_S: f64 = 2.0;
 /// improves `fast`'s plan within 30 s.
 const MIP_ROOT_SHARE: f64 = 0.25;
 
+/// Whether a MIP on `m` given `time_s` seconds is not started: its root LP is not expected
+/// within [`MIP_ROOT_SHARE`] of them ([`simplex_overruns`]).
+fn root_overruns(m: &model::Model, backend: Backend, time_s: f64) -> bool {
+    simplex_overruns(m, backend, time_s * MIP_ROOT_SHARE)
+}
+
 /// Whether `exact`'s MIP (warm-started, with [`MICROLP_BNB_CUTS`] on microlp), given
-/// `time_s` seconds, would not be started ([`MIP_ROOT_SHARE`]).
+/// `time_s` seconds, would not be started ([`root_overruns`]; the model is built only on
+/// microlp).
 fn mip_overruns(s: &Scenario, net: &Network, backend: Backend, time_s: f64) -> bool {
-    backend == Backend::Microlp && simplex_overruns(&model::build(s, net, true, MICROLP_BNB_CUTS), backend, time_s * MIP_ROOT_SHARE)
+    backend == Backend::Microlp && root_overruns(&model::build(s, net, true, MICROLP_BNB_CUTS), backend, time_s)
+}
+
+/// The share of `exact`'s time that its warm start (`fast`) gets.
+const WARM_SHARE: f64 = 0.25;
+
+/// The seconds of the search that `exact` has after its warm start, by the options.
+fn after_warm_seconds(opts: &Options) -> f64 {
+    opts.time_limit_s * SEARCH_SHARE * (1.0 - WARM_SHARE)
 }
 
 /// The cuts of every branch and bound on microlp (`exact`'s MIP and [`fixed_bnb`]): linking and
@@ -1337,17 +1352,16 @@ mod tests {
     /// 0.36 s, was once expected at 36 s, and the strategy found nothing.)
     #[test]
     fn exact_starts_no_mip_it_cannot_finish() {
-        let share = |o: &Options| o.time_limit_s * SEARCH_SHARE * 0.75;
         let tight = Options { time_limit_s: 0.1, compare_direct: false, strategy: Strategy::Exact, ..Options::default() };
         let county = crate::generate::tier(crate::generate::Tier::County, 1);
         let net = crate::network::network_of(&county);
-        assert!(!mip_overruns(&county, &net, Backend::Microlp, share(&Options::default())));
-        assert!(mip_overruns(&county, &net, Backend::Microlp, share(&tight)));
-        assert!(!mip_overruns(&county, &net, Backend::Highs, share(&tight)), "HiGHS keeps its own clock");
+        assert!(!mip_overruns(&county, &net, Backend::Microlp, after_warm_seconds(&Options::default())));
+        assert!(mip_overruns(&county, &net, Backend::Microlp, after_warm_seconds(&tight)));
+        assert!(!mip_overruns(&county, &net, Backend::Highs, after_warm_seconds(&tight)), "HiGHS keeps its own clock");
         let city = crate::generate::tier(crate::generate::Tier::City, 1);
         let city_net = crate::network::network_of(&city);
-        assert!(mip_overruns(&city, &city_net, Backend::Microlp, share(&Options::default())));
-        assert!(!mip_overruns(&city, &city_net, Backend::Microlp, share(&Options { time_limit_s: 120.0, ..Options::default() })));
+        assert!(mip_overruns(&city, &city_net, Backend::Microlp, after_warm_seconds(&Options::default())));
+        assert!(!mip_overruns(&city, &city_net, Backend::Microlp, after_warm_seconds(&Options { time_limit_s: 120.0, ..Options::default() })));
         let plain = model::build(&city, &city_net, true, model::Cuts::NONE);
         assert!(!simplex_overruns(&plain, Backend::Microlp, 5.0), "{}", simplex_seconds(&plain));
         let plan = crate::plan(&county, &tight).unwrap();

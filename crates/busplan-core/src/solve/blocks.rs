@@ -53,17 +53,23 @@ use std::time::Instant;
 /// and 3 and 1 s on seed 2, whose LP is larger.
 pub const BLOCK_ITERATIONS: usize = 10_000;
 
+/// Least time limit, seconds, under which the bound takes PDHG's duals as well as the
+/// vertex's: PDHG's 10,000 iterations take 0.2-1 s on the county tier, and beside the search
+/// they did not end in time under 1 s (seeds 2 and 3: the LP's bound and a `time_limit`
+/// status; with the vertex's duals only, 125,867 and 127,748 yuan).
+pub const PDHG_DUALS_MIN_LIMIT_S: f64 = 5.0;
+
 /// Most nodes of a block's branch and bound; a block stopped by it gives its proven bound,
 /// which rises slowly: county tier seed 1 at PDHG's duals after 10,000 iterations, 125,161
 /// yuan with 100 nodes a block, 125,308 with 300, 125,910 with 1,000 and 126,060 with 5,000
 /// (the largest block takes 1,580 nodes at `HiGHS`'s duals).
 pub const BLOCK_NODES: u64 = 5_000;
 
-/// The drop points' bound of the model with every cut (lowered for tolerance), and whether the
-/// deadline left it to its end (its PDHG and every block; a block stopped by its node limit
-/// gives the same bound on every machine). `None` if the backend gave no duals or a block no
-/// bound.
-pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
+/// The drop points' bound of the model with every cut (lowered for tolerance), at the duals of
+/// a vertex and, `with_pdhg`, at PDHG's too, and whether the deadline left it to its end (its
+/// duals and every block; a block stopped by its node limit gives the same bound on every
+/// machine). `None` if the backend gave no duals or a block no bound.
+pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, with_pdhg: bool, deadline: Instant) -> Option<(f64, bool)> {
     let m = model::build(s, net, false, model::Cuts::ALL);
     let cols = m.columns();
     let (mut lp, _) = Lp::from_model(&m)?;
@@ -97,7 +103,7 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, de
     drop(m);
     // Two sets of multipliers, each giving a bound: a vertex of the dual (the simplex's) and
     // PDHG's. Neither is always the better (module docs).
-    let (vertex, pdhg) = rayon::join(|| simplex_duals(&lp, backend, deadline), || pdhg_duals(&lp, deadline));
+    let (vertex, pdhg) = rayon::join(|| simplex_duals(&lp, backend, deadline), || if with_pdhg { pdhg_duals(&lp, deadline) } else { None });
     let bounds: Vec<(Option<f64>, bool)> = [vertex, pdhg]
         .into_par_iter()
         .map(|duals| match duals {
@@ -105,11 +111,11 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, de
                 let (bound, whole) = lagrangian(&lp, &block, &integer, &pi, s.destinations.len(), deadline);
                 (bound, solved && whole)
             }
-            None => (None, false),
+            None => (None, true),
         })
         .collect();
     let best = bounds.iter().filter_map(|b| b.0).reduce(f64::max)?;
-    Some((below_tolerance(best), bounds.iter().all(|b| b.1)))
+    Some((below_tolerance(best), bounds.iter().all(|b| b.1) && Instant::now() < deadline))
 }
 
 /// PDHG's duals of the LP after [`BLOCK_ITERATIONS`], and whether the deadline left it all
@@ -266,7 +272,7 @@ mod tests {
         let net = crate::network::network_of(&s);
         let backends: &[Backend] = if Backend::Highs.available() { &[Backend::Microlp, Backend::Highs] } else { &[Backend::Microlp] };
         for &backend in backends {
-            let (bound, complete) = drop_point_bound(&s, &net, backend, far()).expect("a bound");
+            let (bound, complete) = drop_point_bound(&s, &net, backend, true, far()).expect("a bound");
             assert!(complete, "{backend:?}");
             assert!(bound > 126_000.0, "{backend:?}: {bound}");
             assert!(bound <= 126_097.18, "{backend:?}: {bound}");
@@ -285,7 +291,7 @@ mod tests {
             let mut bounds = Vec::new();
             for backend in [Backend::Microlp, Backend::Highs] {
                 if backend.available() {
-                    let (bound, complete) = drop_point_bound(&s, &net, backend, far()).expect("a bound");
+                    let (bound, complete) = drop_point_bound(&s, &net, backend, true, far()).expect("a bound");
                     prop_assert!(complete);
                     bounds.push(bound);
                 }

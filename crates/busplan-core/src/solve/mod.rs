@@ -224,7 +224,7 @@ impl Allocator for Fast {
         // the LP's bound, so that the plan does not depend on them).
         let wants_cuts = fine.is_none() && lp.is_some() && net.paths.len() <= CUT_PATHS && opts.time_limit_s >= CUT_MIN_LIMIT_S;
         let (cut, rest) = rayon::join(
-            || if wants_cuts { small_bound(s, net, opts.backend, deadline) } else { None },
+            || if wants_cuts { small_bound(s, net, opts.backend, opts.time_limit_s >= blocks::PDHG_DUALS_MIN_LIMIT_S, deadline) } else { None },
             || -> Result<_, SolveError> {
                 let (finer, searched) = rayon::join(
                     || fine.as_ref().and_then(|fine| finer_bound(s, net, fine, &rows, &duals, lp_deadline)),
@@ -906,7 +906,8 @@ fn cut_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -
     cuts::model_bound(s, net, backend, deadline).map(|(b, complete)| (below_tolerance(b), complete))
 }
 
-/// The drop points' bound ([`blocks::drop_point_bound`], lowered for tolerance) and, on
+/// The drop points' bound ([`blocks::drop_point_bound`], lowered for tolerance; at PDHG's
+/// duals too if `with_pdhg`) and, on
 /// networks where a path rides a service, beside it the cut bound ([`cut_bound`]), the larger;
 /// whether they ran to their end; `None` if none gave a bound. A service joins the drop points
 /// that its passengers ride on to, and their blocks then lose the most: on the Zhuanghe
@@ -916,7 +917,7 @@ fn cut_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -
 /// and Nujiang examples 98,593 and 481,777 against 98,209 and 481,764), and the rounds took a
 /// core from the search (county seed 1: 0.72-0.74 s for the run without them, 1.25-1.30 s with
 /// them, the same plan and bound).
-fn small_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant) -> Option<(f64, bool)> {
+fn small_bound(s: &Scenario, net: &Network, backend: Backend, with_pdhg: bool, deadline: Instant) -> Option<(f64, bool)> {
     let services = net.paths.iter().any(|p| p.service.is_some());
     let (cut, blocks) = rayon::join(
         || if services { cut_bound(s, net, backend, deadline) } else { None },
@@ -924,7 +925,7 @@ fn small_bound(s: &Scenario, net: &Network, backend: Backend, deadline: Instant)
             if Instant::now() >= deadline {
                 return Some((f64::NEG_INFINITY, false));
             }
-            blocks::drop_point_bound(s, net, backend, deadline)
+            blocks::drop_point_bound(s, net, backend, with_pdhg, deadline)
         },
     );
     match (cut, blocks) {

@@ -101,6 +101,7 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, wi
         }
     }
     drop(m);
+    let blocks = Blocks::of(&lp, block, integer, s.destinations.len());
     // Two sets of multipliers, each giving a bound: a vertex of the dual (the simplex's) and
     // PDHG's. Neither is always the better (module docs).
     let (vertex, pdhg) = rayon::join(|| simplex_duals(&lp, backend, deadline), || if with_pdhg { pdhg_duals(&lp, deadline) } else { None });
@@ -108,7 +109,7 @@ pub(crate) fn drop_point_bound(s: &Scenario, net: &Network, backend: Backend, wi
         .into_par_iter()
         .map(|duals| match duals {
             Some((pi, solved)) => {
-                let (bound, whole) = lagrangian(&lp, &block, &integer, &pi, s.destinations.len(), deadline);
+                let (bound, whole) = blocks.lagrangian(&lp, &pi, deadline);
                 (bound, solved && whole)
             }
             None => (None, true),
@@ -177,53 +178,79 @@ fn highs_duals(lp: &Lp, deadline: Instant) -> Option<Vec<f64>> {
     (solved.status() == highs::HighsModelStatus::Optimal).then(|| solved.get_solution().dual_rows().to_vec())
 }
 
-/// `L(pi)` (module docs) of `lp` with the columns' blocks `block` (`None`: master) over
-/// `blocks` drop points, and whether the deadline left every block to its end. `None` as the
-/// bound if a block gave none.
-fn lagrangian(lp: &Lp, block: &[Option<usize>], integer: &[bool], y: &[f64], blocks: usize, deadline: Instant) -> (Option<f64>, bool) {
-    let n = lp.c.len();
-    // A row is a block's if all its columns are; else it links blocks.
-    let row_block: Vec<Option<usize>> = lp
-        .rows
-        .iter()
-        .map(|row| {
-            let first = row.first().and_then(|&(j, _)| block[j])?;
-            row.iter().all(|&(j, _)| block[j] == Some(first)).then_some(first)
-        })
-        .collect();
-    let mut total = lp.constant;
-    let mut r = lp.c.clone();
-    for (i, row) in lp.rows.iter().enumerate() {
-        if row_block[i].is_some() {
-            continue;
+/// The drop points' blocks of an LP, the same whatever the multipliers.
+struct Blocks {
+    /// The block of each column (`None`: master).
+    block: Vec<Option<usize>>,
+    /// Which columns are integer.
+    integer: Vec<bool>,
+    /// The block of each row (`None`: a linking row).
+    row_block: Vec<Option<usize>>,
+    /// The columns and the rows of each block.
+    columns: Vec<Vec<usize>>,
+    rows: Vec<Vec<usize>>,
+}
+
+impl Blocks {
+    /// The blocks of `lp` with the columns' blocks `block` over `blocks` drop points: a row is
+    /// a block's if all its columns are; else it links blocks.
+    fn of(lp: &Lp, block: Vec<Option<usize>>, integer: Vec<bool>, blocks: usize) -> Blocks {
+        let row_block: Vec<Option<usize>> = lp
+            .rows
+            .iter()
+            .map(|row| {
+                let first = row.first().and_then(|&(j, _)| block[j])?;
+                row.iter().all(|&(j, _)| block[j] == Some(first)).then_some(first)
+            })
+            .collect();
+        let mut columns = vec![Vec::new(); blocks];
+        for (j, b) in block.iter().enumerate() {
+            if let Some(d) = b {
+                columns[*d].push(j);
+            }
         }
-        // Only multipliers of the rows' signs give bounds.
-        let pi = if lp.eq[i] { y[i] } else { y[i].max(0.0) };
-        total += pi * lp.q[i];
-        for &(j, a) in row {
-            r[j] -= pi * a;
+        let mut rows = vec![Vec::new(); blocks];
+        for (i, b) in row_block.iter().enumerate() {
+            if let Some(d) = b {
+                rows[*d].push(i);
+            }
         }
+        Blocks { block, integer, row_block, columns, rows }
     }
-    for j in 0..n {
-        if block[j].is_none() {
-            total += (lp.lower[j] * r[j]).min(lp.upper[j] * r[j]);
+
+    /// `L(y)` (module docs) of `lp`, and whether the deadline left every block to its end.
+    /// `None` as the bound if a block gave none.
+    fn lagrangian(&self, lp: &Lp, y: &[f64], deadline: Instant) -> (Option<f64>, bool) {
+        let mut total = lp.constant;
+        let mut r = lp.c.clone();
+        for (i, row) in lp.rows.iter().enumerate() {
+            if self.row_block[i].is_some() {
+                continue;
+            }
+            // Only multipliers of the rows' signs give bounds.
+            let pi = if lp.eq[i] { y[i] } else { y[i].max(0.0) };
+            total += pi * lp.q[i];
+            for &(j, a) in row {
+                r[j] -= pi * a;
+            }
         }
+        for (j, b) in self.block.iter().enumerate() {
+            if b.is_none() {
+                total += (lp.lower[j] * r[j]).min(lp.upper[j] * r[j]);
+            }
+        }
+        let solved: Vec<(Option<f64>, bool)> = (0..self.columns.len())
+            .into_par_iter()
+            .map(|d| block_minimum(lp, &r, &self.integer, &self.columns[d], &self.rows[d], deadline))
+            .collect();
+        let mut whole = true;
+        for (b, complete) in solved {
+            let Some(b) = b else { return (None, false) };
+            total += b;
+            whole &= complete;
+        }
+        (Some(total), whole)
     }
-    let solved: Vec<(Option<f64>, bool)> = (0..blocks)
-        .into_par_iter()
-        .map(|d| {
-            let columns: Vec<usize> = (0..n).filter(|&j| block[j] == Some(d)).collect();
-            let rows: Vec<usize> = (0..lp.rows.len()).filter(|&i| row_block[i] == Some(d)).collect();
-            block_minimum(lp, &r, integer, &columns, &rows, deadline)
-        })
-        .collect();
-    let mut whole = true;
-    for (b, complete) in solved {
-        let Some(b) = b else { return (None, false) };
-        total += b;
-        whole &= complete;
-    }
-    (Some(total), whole)
 }
 
 /// The least `r' x` over the integer points of one block (its `columns` and `rows` of `lp`):
@@ -270,8 +297,7 @@ mod tests {
     fn county_bound_nears_the_optimum() {
         let s = crate::generate::tiers::county(1);
         let net = crate::network::network_of(&s);
-        let backends: &[Backend] = if Backend::Highs.available() { &[Backend::Microlp, Backend::Highs] } else { &[Backend::Microlp] };
-        for &backend in backends {
+        for backend in crate::solve::backends() {
             let (bound, complete) = drop_point_bound(&s, &net, backend, true, far()).expect("a bound");
             assert!(complete, "{backend:?}");
             assert!(bound > 126_000.0, "{backend:?}: {bound}");
@@ -289,12 +315,10 @@ mod tests {
             let s = crate::generate::small(crate::generate::Small { origins: 3, hubs, destinations: 3, types: 2, train }, seed);
             let net = crate::network::network_of(&s);
             let mut bounds = Vec::new();
-            for backend in [Backend::Microlp, Backend::Highs] {
-                if backend.available() {
-                    let (bound, complete) = drop_point_bound(&s, &net, backend, true, far()).expect("a bound");
-                    prop_assert!(complete);
-                    bounds.push(bound);
-                }
+            for backend in crate::solve::backends() {
+                let (bound, complete) = drop_point_bound(&s, &net, backend, true, far()).expect("a bound");
+                prop_assert!(complete);
+                bounds.push(bound);
             }
             let tol = |c: f64| 1e-6 * c.abs().max(1.0);
             let costs = crate::solve::plan_costs(&s, &net);

@@ -735,8 +735,7 @@ mod tests {
     fn county_bound_rises_and_stays_below_the_optimum() {
         let s = crate::generate::tiers::county(1);
         let net = crate::network::network_of(&s);
-        let backends: &[Backend] = if Backend::Highs.available() { &[Backend::Microlp, Backend::Highs] } else { &[Backend::Microlp] };
-        for &backend in backends {
+        for backend in crate::solve::backends() {
             let (bound, complete) = model_bound(&s, &net, backend, far()).expect("a bound");
             assert!(complete);
             // The LP 125,126 yuan; the rounds on HiGHS follow other vertices and end lower
